@@ -1,0 +1,146 @@
+from typing import Any
+
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest
+
+from parties.models import CaseParty
+
+from . import services
+from .exceptions import ServiceError
+from .models import Dispute, MediationBody, MediationSession, Mediator, StaffMember, TransitionLog
+
+
+@admin.register(MediationBody)
+class MediationBodyAdmin(admin.ModelAdmin):
+    list_display = ["name", "kind", "track", "region", "default_deadline_days"]
+    list_filter = ["kind", "track"]
+    search_fields = ["name", "region"]
+
+
+@admin.register(Mediator)
+class MediatorAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "body", "active"]
+    list_filter = ["body", "active"]
+    search_fields = ["user__username", "user__last_name", "user__first_name"]
+    autocomplete_fields = ["user", "body"]
+
+
+@admin.register(StaffMember)
+class StaffMemberAdmin(admin.ModelAdmin):
+    list_display = ["user", "body", "active"]
+    list_filter = ["body", "active"]
+    autocomplete_fields = ["user", "body"]
+
+
+class CasePartyInline(admin.TabularInline):
+    model = CaseParty
+    fk_name = "dispute"
+    fields = ["party", "role", "represents"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class TransitionLogInline(admin.TabularInline):
+    model = TransitionLog
+    fields = ["at", "transition", "from_state", "to_state", "actor", "reason"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(Dispute)
+class DisputeAdmin(admin.ModelAdmin):
+    """Disputes are registered and moved through the API or the workbench, which run the
+    services; here staff can read them and correct the editable facts (through the service)."""
+
+    list_display = [
+        "reference",
+        "title",
+        "category",
+        "track",
+        "state",
+        "body",
+        "mediator",
+        "deadline",
+    ]
+    list_filter = ["state", "category", "track", "channel", "body"]
+    search_fields = ["reference", "title"]
+    list_select_related = ["body", "mediator__user"]
+    fields = [
+        "reference",
+        "state",
+        "title",
+        "facts",
+        "claimed_amount",
+        "category",
+        "channel",
+        "track",
+        "body",
+        "mediator",
+        "court",
+        "court_case_number",
+        "received_at",
+        "accepted_at",
+        "concluded_at",
+        "deadline",
+        "outcome",
+        "close_outcome",
+    ]
+    editable = {"title", "facts", "claimed_amount"}
+    inlines = [CasePartyInline, TransitionLogInline]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        return [name for name in self.fields if name not in self.editable]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def save_model(self, request: HttpRequest, obj: Dispute, form: Any, change: bool) -> None:
+        changes = {
+            name: form.cleaned_data[name] for name in form.changed_data if name in self.editable
+        }
+        try:
+            services.update_dispute(actor=request.user, dispute_id=obj.pk, changes=changes)
+        except (ServiceError, ValidationError) as exc:
+            messages.error(request, str(getattr(exc, "message", exc)))
+
+
+@admin.register(TransitionLog)
+class TransitionLogAdmin(admin.ModelAdmin):
+    """Append-only: no add, change or delete, not even for superusers."""
+
+    list_display = ["at", "dispute", "transition", "from_state", "to_state", "actor"]
+    list_filter = ["transition", "to_state"]
+    search_fields = ["dispute__reference"]
+    list_select_related = ["dispute", "actor"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(MediationSession)
+class MediationSessionAdmin(admin.ModelAdmin):
+    list_display = ["dispute", "scheduled_at", "place", "status"]
+    list_filter = ["status"]
+    search_fields = ["dispute__reference", "place"]
+    readonly_fields = ["dispute"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False

@@ -1,0 +1,41 @@
+from typing import Any
+
+import django_filters
+from django.db.models import Q, QuerySet
+
+from mediation.choices import Category, Channel, State, Track
+from mediation.models import Dispute, MediationBody, Mediator, due_soon_q, overdue_q
+from parties.models import CaseParty
+
+
+class DisputeFilter(django_filters.FilterSet):
+    state = django_filters.MultipleChoiceFilter(choices=State.choices)
+    category = django_filters.MultipleChoiceFilter(choices=Category.choices)
+    track = django_filters.ChoiceFilter(choices=Track.choices)
+    channel = django_filters.ChoiceFilter(choices=Channel.choices)
+    body = django_filters.ModelChoiceFilter(queryset=MediationBody.objects.all())
+    mediator = django_filters.ModelChoiceFilter(queryset=Mediator.objects.all())
+    overdue = django_filters.BooleanFilter(method="filter_overdue")
+    due_soon = django_filters.BooleanFilter(method="filter_due_soon")
+    received_from = django_filters.DateFilter(field_name="received_at", lookup_expr="gte")
+    received_to = django_filters.DateFilter(field_name="received_at", lookup_expr="lte")
+    q = django_filters.CharFilter(method="filter_text", max_length=100)
+
+    class Meta:
+        model = Dispute
+        fields = ["state", "category", "track", "channel", "body", "mediator"]
+
+    def filter_overdue(self, queryset: QuerySet[Dispute], name: str, value: Any) -> QuerySet:
+        return queryset.filter(overdue_q()) if value else queryset.exclude(overdue_q())
+
+    def filter_due_soon(self, queryset: QuerySet[Dispute], name: str, value: Any) -> QuerySet:
+        return queryset.filter(due_soon_q()) if value else queryset.exclude(due_soon_q())
+
+    def filter_text(self, queryset: QuerySet[Dispute], name: str, value: str) -> QuerySet:
+        value = value.strip()
+        if not value:
+            return queryset
+        by_party = CaseParty.objects.filter(party__name__icontains=value).values("dispute_id")
+        return queryset.filter(
+            Q(reference__icontains=value) | Q(title__icontains=value) | Q(pk__in=by_party)
+        )

@@ -1,0 +1,206 @@
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from courts.models import Court
+from mediation.choices import Category, Channel, CloseOutcome, SessionStatus, State, Track
+from mediation.models import Dispute, MediationBody, MediationSession, Mediator, TransitionLog
+from mediation.selectors import may_see_personal_data
+from parties.serializers import CasePartySerializer, PartyInputSerializer
+
+Amount = {"max_digits": 14, "decimal_places": 2, "min_value": Decimal("0")}
+
+
+class DisputeCreateSerializer(serializers.Serializer):
+    category = serializers.ChoiceField(choices=Category.choices)
+    channel = serializers.ChoiceField(choices=Channel.choices)
+    body = serializers.PrimaryKeyRelatedField(queryset=MediationBody.objects.all())
+    track = serializers.ChoiceField(choices=Track.choices, required=False, allow_blank=True)
+    title = serializers.CharField(max_length=200)
+    facts = serializers.CharField(required=False, allow_blank=True)
+    claimed_amount = serializers.DecimalField(required=False, allow_null=True, **Amount)
+    received_at = serializers.DateField()
+    court = serializers.PrimaryKeyRelatedField(
+        queryset=Court.objects.all(), required=False, allow_null=True
+    )
+    court_case_number = serializers.CharField(max_length=60, required=False, allow_blank=True)
+    parties = PartyInputSerializer(many=True, allow_empty=False)
+
+    def validate_received_at(self, value: Any) -> Any:
+        if value > timezone.localdate():
+            raise serializers.ValidationError(_("The date received cannot be in the future."))
+        return value
+
+
+class DisputeUpdateSerializer(serializers.Serializer):
+    title = serializers.CharField(max_length=200, required=False)
+    facts = serializers.CharField(required=False, allow_blank=True)
+    claimed_amount = serializers.DecimalField(required=False, allow_null=True, **Amount)
+    category = serializers.ChoiceField(choices=Category.choices, required=False)
+    received_at = serializers.DateField(required=False)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        unknown = set(self.initial_data) - set(self.fields)
+        if unknown:
+            raise serializers.ValidationError(
+                {name: [_("This field cannot be edited.")] for name in sorted(unknown)}
+            )
+        return attrs
+
+
+class DisputeSerializer(serializers.ModelSerializer):
+    """A dispute as the list and detail show it (SPEC §7.1 answer shape)."""
+
+    state_label = serializers.CharField(source="get_state_display", read_only=True)
+    category_label = serializers.CharField(source="get_category_display", read_only=True)
+    track_label = serializers.CharField(source="get_track_display", read_only=True)
+    channel_label = serializers.CharField(source="get_channel_display", read_only=True)
+    body_name = serializers.CharField(source="body.name", read_only=True)
+    mediator_name = serializers.SerializerMethodField()
+    overdue = serializers.SerializerMethodField()
+    due_soon = serializers.SerializerMethodField()
+    parties = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Dispute
+        fields = [
+            "id",
+            "reference",
+            "state",
+            "state_label",
+            "category",
+            "category_label",
+            "track",
+            "track_label",
+            "channel",
+            "channel_label",
+            "body",
+            "body_name",
+            "mediator",
+            "mediator_name",
+            "court",
+            "court_case_number",
+            "title",
+            "facts",
+            "claimed_amount",
+            "agreement_terms",
+            "agreed_amount",
+            "received_at",
+            "accepted_at",
+            "signed_at",
+            "concluded_at",
+            "deadline",
+            "due_soon",
+            "overdue",
+            "outcome",
+            "close_outcome",
+            "parties",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_mediator_name(self, obj: Dispute) -> str | None:
+        return obj.mediator.display_name if obj.mediator else None
+
+    def get_overdue(self, obj: Dispute) -> bool:
+        return obj.is_overdue()
+
+    def get_due_soon(self, obj: Dispute) -> bool:
+        return obj.is_due_soon()
+
+    @extend_schema_field(CasePartySerializer(many=True))
+    def get_parties(self, obj: Dispute) -> list[dict[str, Any]]:
+        request = self.context.get("request")
+        show = bool(request) and may_see_personal_data(request.user, obj)
+        return CasePartySerializer(
+            obj.case_parties.all(), many=True, context={"show_personal_data": show}
+        ).data
+
+
+class TransitionSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    label = serializers.CharField()
+
+
+class TransitionInputSerializer(serializers.Serializer):
+    """Data a transition may take; which fields are required depends on the transition."""
+
+    reason = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+    mediator = serializers.IntegerField(required=False, help_text="assign, reassign")
+    track = serializers.ChoiceField(
+        choices=Track.choices, required=False, help_text="assign, reassign"
+    )
+    body = serializers.IntegerField(required=False, help_text="reassign")
+    court = serializers.IntegerField(required=False, help_text="refer_to_court, apply_confirmation")
+    outcome = serializers.ChoiceField(
+        choices=CloseOutcome.choices, required=False, help_text="close"
+    )
+    terms = serializers.CharField(required=False, allow_blank=True, help_text="draft_agreement")
+    agreed_amount = serializers.DecimalField(
+        required=False, allow_null=True, help_text="draft_agreement", **Amount
+    )
+    case_number = serializers.CharField(required=False, allow_blank=True, help_text="confirm")
+    expected_state = serializers.ChoiceField(
+        choices=State.choices,
+        required=False,
+        help_text="The state the caller saw; a different current state answers 409.",
+    )
+
+
+class TransitionLogSerializer(serializers.ModelSerializer):
+    actor = serializers.SerializerMethodField()
+
+    class Meta:
+        model = TransitionLog
+        fields = ["id", "transition", "from_state", "to_state", "actor", "at", "reason", "data"]
+        read_only_fields = fields
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_actor(self, obj: TransitionLog) -> str | None:
+        if obj.actor is None:
+            return None
+        full = f"{obj.actor.last_name}{obj.actor.first_name}".strip()
+        return full or obj.actor.get_username()
+
+
+class SessionSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = MediationSession
+        fields = [
+            "id",
+            "scheduled_at",
+            "place",
+            "online_link",
+            "status",
+            "mediators",
+            "attendees",
+            "minutes",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+
+class SessionCreateSerializer(serializers.Serializer):
+    scheduled_at = serializers.DateTimeField()
+    place = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    online_link = serializers.URLField(required=False, allow_blank=True)
+    mediators = serializers.PrimaryKeyRelatedField(
+        queryset=Mediator.objects.all(), many=True, required=False
+    )
+    attendees = serializers.ListField(child=serializers.IntegerField(), required=False)
+    status = serializers.ChoiceField(
+        choices=[
+            (SessionStatus.SCHEDULED, SessionStatus.SCHEDULED.label),
+            (SessionStatus.HELD, SessionStatus.HELD.label),
+        ],
+        required=False,
+    )
+    minutes = serializers.CharField(required=False, allow_blank=True)

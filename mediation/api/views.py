@@ -1,0 +1,159 @@
+"""API v1 for disputes (SPEC §7). Thin: parse, call a service or selector, serialize."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.filters import OrderingFilter
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from mediation import selectors, services
+from mediation.models import Dispute
+from parties.serializers import CasePartySerializer, PartyInputSerializer
+
+from .filters import DisputeFilter
+from .serializers import (
+    DisputeCreateSerializer,
+    DisputeSerializer,
+    DisputeUpdateSerializer,
+    SessionCreateSerializer,
+    SessionSerializer,
+    TransitionInputSerializer,
+    TransitionLogSerializer,
+    TransitionSerializer,
+)
+
+
+class DisputeViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
+):
+    serializer_class = DisputeSerializer
+    filterset_class = DisputeFilter
+    filter_backends = [*viewsets.GenericViewSet.filter_backends, OrderingFilter]
+    ordering_fields = ["received_at", "deadline", "reference", "state", "accepted_at"]
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def get_queryset(self) -> QuerySet[Dispute]:
+        return selectors.dispute_list(self.request.user)
+
+    def _detail(self, dispute_id: Any, code: int = status.HTTP_200_OK) -> Response:
+        dispute = selectors.dispute_get(self.request.user, dispute_id)
+        return Response(self.get_serializer(dispute).data, status=code)
+
+    @extend_schema(request=DisputeCreateSerializer, responses={201: DisputeSerializer})
+    def create(self, request: Request) -> Response:
+        payload = DisputeCreateSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        data = dict(payload.validated_data)
+        parties = [PartyInputSerializer.to_party_input(p) for p in data.pop("parties")]
+        dispute = services.register_dispute(
+            actor=request.user,
+            data=services.DisputeInput(
+                **{k: v for k, v in data.items() if v is not None}, parties=parties
+            ),
+        )
+        return self._detail(dispute.pk, status.HTTP_201_CREATED)
+
+    @extend_schema(request=DisputeUpdateSerializer, responses={200: DisputeSerializer})
+    def partial_update(self, request: Request, pk: str) -> Response:
+        payload = DisputeUpdateSerializer(data=request.data, partial=True)
+        payload.is_valid(raise_exception=True)
+        services.update_dispute(actor=request.user, dispute_id=pk, changes=payload.validated_data)
+        return self._detail(pk)
+
+    @extend_schema(responses={200: TransitionSerializer(many=True)})
+    @action(detail=True, methods=["get"], url_path="transitions")
+    def transitions(self, request: Request, pk: str) -> Response:
+        dispute = selectors.dispute_get(request.user, pk)
+        available = selectors.available_transitions(dispute, request.user)
+        return Response(
+            [{"name": t.name, "label": services.transition_label(t.name)} for t in available]
+        )
+
+    @extend_schema(
+        request=TransitionInputSerializer,
+        responses={200: DisputeSerializer},
+        parameters=[OpenApiParameter("name", str, OpenApiParameter.PATH)],
+    )
+    @action(detail=True, methods=["post"], url_path=r"transitions/(?P<name>[a-z_]+)")
+    def take_transition(self, request: Request, pk: str, name: str) -> Response:
+        payload = TransitionInputSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        data = dict(payload.validated_data)
+        expected_state = data.pop("expected_state", None)
+        services.take_transition(
+            actor=request.user,
+            dispute_id=pk,
+            name=name,
+            data=data,
+            expected_state=expected_state,
+        )
+        return self._detail(pk)
+
+    @extend_schema(methods=["GET"], responses={200: CasePartySerializer(many=True)})
+    @extend_schema(
+        methods=["POST"],
+        request=PartyInputSerializer,
+        responses={201: CasePartySerializer(many=True)},
+    )
+    @action(detail=True, methods=["get", "post"], url_path="parties")
+    def parties(self, request: Request, pk: str) -> Response:
+        dispute = selectors.dispute_get(request.user, pk)
+        context = {"show_personal_data": selectors.may_see_personal_data(request.user, dispute)}
+        if request.method == "GET":
+            return Response(
+                CasePartySerializer(dispute.case_parties.all(), many=True, context=context).data
+            )
+        payload = PartyInputSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        created = services.add_parties(
+            actor=request.user,
+            dispute_id=pk,
+            parties=[PartyInputSerializer.to_party_input(payload.validated_data)],
+        )
+        return Response(
+            CasePartySerializer(created, many=True, context=context).data,
+            status=status.HTTP_201_CREATED,
+        )
+
+    @extend_schema(methods=["GET"], responses={200: SessionSerializer(many=True)})
+    @extend_schema(
+        methods=["POST"], request=SessionCreateSerializer, responses={201: SessionSerializer}
+    )
+    @action(detail=True, methods=["get", "post"], url_path="sessions")
+    def sessions(self, request: Request, pk: str) -> Response:
+        dispute = selectors.dispute_get(request.user, pk)
+        if request.method == "GET":
+            sessions = dispute.sessions.prefetch_related("mediators", "attendees")
+            return Response(SessionSerializer(sessions, many=True).data)
+        payload = SessionCreateSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        data = dict(payload.validated_data)
+        session = services.schedule_session(
+            actor=request.user,
+            dispute_id=pk,
+            data=services.SessionInput(
+                scheduled_at=data["scheduled_at"],
+                place=data.get("place", ""),
+                online_link=data.get("online_link", ""),
+                mediators=data.get("mediators", []),
+                attendee_ids=data.get("attendees", []),
+                status=data.get("status", "scheduled"),
+                minutes=data.get("minutes", ""),
+            ),
+        )
+        return Response(SessionSerializer(session).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(responses={200: TransitionLogSerializer(many=True)})
+    @action(detail=True, methods=["get"], url_path="log")
+    def log(self, request: Request, pk: str) -> Response:
+        dispute = selectors.dispute_get(request.user, pk)
+        entries = selectors.transition_log(dispute)
+        return Response(TransitionLogSerializer(entries, many=True).data)

@@ -1,0 +1,117 @@
+"""Codes of the glossary (SPEC §2) and the case states (SPEC §3)."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Category(models.TextChoices):
+    TRAFFIC = "traffic", _("Road traffic accident")
+    FINANCIAL = "financial", _("Financial")
+    MEDICAL = "medical", _("Medical")
+    SCHOOL = "school", _("School")
+    FAMILY = "family", _("Marriage and family")
+
+
+class Track(models.TextChoices):
+    PEOPLE = "people", _("People's mediation")
+    ADMINISTRATIVE = "administrative", _("Administrative mediation")
+    JUDICIAL = "judicial", _("Judicial mediation")
+
+
+class Channel(models.TextChoices):
+    WALK_IN = "walk_in", _("Walk-in")
+    HOTLINE = "hotline", _("Hotline / 12348")
+    ONLINE = "online", _("Online application")
+    GRID = "grid", _("Grid worker report")
+    POLICE = "police", _("Police / traffic police transfer")
+    INSTITUTION = "institution", _("Institution application")
+    PETITION = "petition", _("Petition office transfer")
+    COURT_DELEGATED = "court_delegated", _("Court pre-litigation delegation")
+    COURT_ENTRUSTED = "court_entrusted", _("Court in-litigation entrustment")
+
+
+COURT_CHANNELS = frozenset({Channel.COURT_DELEGATED, Channel.COURT_ENTRUSTED})
+
+
+class BodyKind(models.TextChoices):
+    PEOPLES_COMMITTEE = "peoples_committee", _("People's mediation committee")
+    ADMINISTRATIVE = "administrative", _("Administrative body")
+    COURT = "court", _("Court")
+    COURT_INVITED = "court_invited", _("Court-invited organization")
+
+
+class State(models.TextChoices):
+    REGISTERED = "registered", _("Registered")
+    ACCEPTED = "accepted", _("Accepted")
+    ASSIGNED = "assigned", _("Assigned")
+    MEDIATING = "mediating", _("Mediating")
+    AGREED = "agreed", _("Agreed, awaiting signatures")
+    SIGNED = "signed", _("Agreement in effect")
+    CONFIRMING = "confirming", _("Judicial confirmation pending")
+    CONFIRMED = "confirmed", _("Judicially confirmed")
+    FAILED = "failed", _("Mediation failed")
+    REFERRED = "referred", _("Referred to court")
+    DECLINED = "declined", _("Declined")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+    CLOSED = "closed", _("Closed")
+
+
+OPEN_STATES = (
+    State.REGISTERED,
+    State.ACCEPTED,
+    State.ASSIGNED,
+    State.MEDIATING,
+    State.AGREED,
+)
+SUCCESS_STATES = (State.SIGNED, State.CONFIRMING, State.CONFIRMED)
+FAILURE_STATES = (State.FAILED, State.REFERRED)
+
+
+class Outcome(models.TextChoices):
+    """How a dispute ended; kept when it is later closed (SPEC §3, §6)."""
+
+    SUCCESS = "success", _("Success")
+    FAILURE = "failure", _("Failure")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+    DECLINED = "declined", _("Declined")
+
+
+class CloseOutcome(models.TextChoices):
+    """What became of a concluded dispute, recorded by `close`."""
+
+    PERFORMED = "performed", _("Performed")
+    PARTLY_PERFORMED = "partly_performed", _("Partly performed")
+    NOT_PERFORMED = "not_performed", _("Not performed")
+    COURT_FILED = "court_filed", _("Filed by the court")
+    COURT_DECIDED = "court_decided", _("Decided by the court")
+    # Not in SPEC §3's list: a failed case whose parties did not go to court.
+    NO_FURTHER_ACTION = "no_further_action", _("No further action")
+
+
+# Which close outcomes make sense after which concluded state.
+CLOSE_OUTCOMES_BY_STATE: dict[str, tuple[str, ...]] = {
+    State.SIGNED: (
+        CloseOutcome.PERFORMED,
+        CloseOutcome.PARTLY_PERFORMED,
+        CloseOutcome.NOT_PERFORMED,
+        CloseOutcome.COURT_FILED,
+    ),
+    State.CONFIRMED: (
+        CloseOutcome.PERFORMED,
+        CloseOutcome.PARTLY_PERFORMED,
+        CloseOutcome.NOT_PERFORMED,
+        CloseOutcome.COURT_FILED,
+    ),
+    State.FAILED: (
+        CloseOutcome.COURT_FILED,
+        CloseOutcome.COURT_DECIDED,
+        CloseOutcome.NO_FURTHER_ACTION,
+    ),
+    State.REFERRED: (CloseOutcome.COURT_FILED, CloseOutcome.COURT_DECIDED),
+}
+
+
+class SessionStatus(models.TextChoices):
+    SCHEDULED = "scheduled", _("Scheduled")
+    HELD = "held", _("Held")
+    CANCELLED = "cancelled", _("Cancelled")

@@ -1,0 +1,123 @@
+"""Roles (SPEC §1) and the scope each user acts in.
+
+Roles are Django groups; the scope (which body, court or party a user belongs to) comes from the
+profile rows that bind a user to a body (StaffMember, Mediator), a court (CourtStaff) or a party
+(Party.user). Both are read once per user object and cached on it, so permission checks and
+querysets in one request cost one or two queries, not one per case.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AnonymousUser, Group
+
+
+class Role(StrEnum):
+    CLERK = "clerk"
+    MEDIATOR = "mediator"
+    DIRECTOR = "director"
+    COURT = "court"
+    PARTY = "party"
+    ANALYST = "analyst"
+
+
+BODY_ROLES = frozenset({Role.CLERK, Role.MEDIATOR, Role.DIRECTOR})
+
+
+@dataclass(frozen=True)
+class UserScope:
+    user_id: int | None
+    is_superuser: bool
+    roles: frozenset[str]
+    body_id: int | None
+    mediator_id: int | None
+    mediator_active: bool
+    court_id: int | None
+    party_id: int | None
+
+    def has(self, role: Role) -> bool:
+        return role in self.roles
+
+    @property
+    def is_body_staff(self) -> bool:
+        return self.body_id is not None and bool(self.roles & BODY_ROLES)
+
+    def is_staff_of(self, body_id: int | None) -> bool:
+        return body_id is not None and self.is_body_staff and self.body_id == body_id
+
+    def is_director_of(self, body_id: int | None) -> bool:
+        return self.is_staff_of(body_id) and self.has(Role.DIRECTOR)
+
+    def is_clerk_of(self, body_id: int | None) -> bool:
+        return self.is_staff_of(body_id) and self.has(Role.CLERK)
+
+    def is_mediator(self, mediator_id: int | None) -> bool:
+        return (
+            mediator_id is not None
+            and self.has(Role.MEDIATOR)
+            and self.mediator_active
+            and self.mediator_id == mediator_id
+        )
+
+    def is_court_staff_of(self, court_id: int | None) -> bool:
+        return court_id is not None and self.has(Role.COURT) and self.court_id == court_id
+
+
+ANONYMOUS_SCOPE = UserScope(None, False, frozenset(), None, None, False, None, None)
+_CACHE_ATTR = "_fengqiao_scope"
+
+
+def scope_of(user: Any) -> UserScope:
+    """The user's roles and affiliations, computed once per user object."""
+    if user is None or isinstance(user, AnonymousUser) or not user.is_authenticated:
+        return ANONYMOUS_SCOPE
+    cached = getattr(user, _CACHE_ATTR, None)
+    if cached is not None:
+        return cached
+    row = (
+        get_user_model()
+        .objects.filter(pk=user.pk)
+        .values(
+            "staff_member__body_id",
+            "staff_member__active",
+            "mediator__id",
+            "mediator__body_id",
+            "mediator__active",
+            "court_staff__court_id",
+            "court_staff__active",
+            "party__id",
+        )
+        .first()
+        or {}
+    )
+    roles = frozenset(Group.objects.filter(user=user).values_list("name", flat=True))
+    body_id = row.get("staff_member__body_id") if row.get("staff_member__active") else None
+    body_id = body_id or (row.get("mediator__body_id") if row.get("mediator__active") else None)
+    scope = UserScope(
+        user_id=user.pk,
+        is_superuser=bool(user.is_superuser),
+        roles=roles,
+        body_id=body_id,
+        mediator_id=row.get("mediator__id"),
+        mediator_active=bool(row.get("mediator__active")),
+        court_id=row.get("court_staff__court_id") if row.get("court_staff__active") else None,
+        party_id=row.get("party__id"),
+    )
+    setattr(user, _CACHE_ATTR, scope)
+    return scope
+
+
+def forget_scope(user: Any) -> None:
+    """Drop the cached scope, after a user's groups or affiliations changed."""
+    if hasattr(user, _CACHE_ATTR):
+        delattr(user, _CACHE_ATTR)
+
+
+def ensure_role_groups() -> None:
+    """Create one group per role; idempotent (used by migrations' data step and seed_demo)."""
+    for role in Role:
+        Group.objects.get_or_create(name=role.value)

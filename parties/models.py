@@ -1,0 +1,178 @@
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from . import validators
+
+
+class PartyKind(models.TextChoices):
+    PERSON = "person", _("Natural person")
+    ORGANIZATION = "organization", _("Organization")
+
+
+class IdType(models.TextChoices):
+    RESIDENT_ID = "resident_id", _("Resident ID card")
+    USCC = "uscc", _("Unified social credit code")
+    PASSPORT = "passport", _("Passport")
+    HK_MACAO_PERMIT = "hk_macao_permit", _("Mainland travel permit for HK/Macao residents")
+    TAIWAN_PERMIT = "taiwan_permit", _("Mainland travel permit for Taiwan residents")
+    OTHER = "other", _("Other")
+
+
+class OrganizationType(models.TextChoices):
+    INSURER = "insurer", _("Insurer")
+    BANK = "bank", _("Bank")
+    HOSPITAL = "hospital", _("Hospital")
+    SCHOOL = "school", _("School")
+    EMPLOYER = "employer", _("Employer")
+    GOVERNMENT = "government", _("Government body")
+    OTHER = "other", _("Other")
+
+
+class Sex(models.TextChoices):
+    MALE = "male", _("Male")
+    FEMALE = "female", _("Female")
+
+
+class Party(models.Model):
+    """A person or organization that takes part in disputes; one party may be in many disputes."""
+
+    kind = models.CharField(_("kind"), max_length=20, choices=PartyKind.choices)
+    name = models.CharField(_("name"), max_length=200)
+    id_type = models.CharField(_("ID type"), max_length=20, choices=IdType.choices, blank=True)
+    id_number = models.CharField(_("ID number"), max_length=40, blank=True, db_index=True)
+    phone = models.CharField(_("phone"), max_length=20, blank=True)
+    organization_type = models.CharField(
+        _("organization type"), max_length=20, choices=OrganizationType.choices, blank=True
+    )
+    # Particulars the agreement must carry (People's Mediation Law art. 28).
+    sex = models.CharField(_("sex"), max_length=10, choices=Sex.choices, blank=True)
+    birth_date = models.DateField(_("date of birth"), null=True, blank=True)
+    ethnicity = models.CharField(_("ethnicity"), max_length=20, blank=True)
+    occupation = models.CharField(_("occupation or employer"), max_length=100, blank=True)
+    address = models.CharField(_("address"), max_length=200, blank=True)
+    # A portal account, for parties who follow and sign online.
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="party",
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("party")
+        verbose_name_plural = _("parties")
+        constraints = [
+            # The same identity document names one party, however many disputes they are in.
+            models.UniqueConstraint(
+                fields=["id_type", "id_number"],
+                condition=~models.Q(id_number=""),
+                name="party_unique_identity",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def masked_id_number(self) -> str:
+        return validators.mask_id_number(self.id_number)
+
+    @property
+    def masked_phone(self) -> str:
+        return validators.mask_phone(self.phone)
+
+    def clean(self) -> None:
+        errors: dict[str, list[ValidationError]] = {}
+        if self.id_number and not self.id_type:
+            errors.setdefault("id_type", []).append(
+                ValidationError(_("Say which kind of ID this number is."), code="required")
+            )
+        if self.id_type == IdType.RESIDENT_ID and self.id_number:
+            self.id_number = validators.normalize_resident_id(self.id_number)
+            try:
+                validators.validate_resident_id(self.id_number)
+            except ValidationError as exc:
+                errors.setdefault("id_number", []).append(exc)
+        elif self.id_type == IdType.USCC and self.id_number:
+            self.id_number = validators.normalize_uscc(self.id_number)
+            try:
+                validators.validate_uscc(self.id_number)
+            except ValidationError as exc:
+                errors.setdefault("id_number", []).append(exc)
+        if self.id_type == IdType.RESIDENT_ID and self.kind == PartyKind.ORGANIZATION:
+            errors.setdefault("id_type", []).append(
+                ValidationError(_("An organization is identified by its USCC."), code="invalid")
+            )
+        if self.id_type == IdType.USCC and self.kind == PartyKind.PERSON:
+            errors.setdefault("id_type", []).append(
+                ValidationError(_("A person cannot have a USCC."), code="invalid")
+            )
+        if self.organization_type and self.kind == PartyKind.PERSON:
+            errors.setdefault("organization_type", []).append(
+                ValidationError(_("Only organizations have an organization type."), code="invalid")
+            )
+        if self.phone:
+            self.phone = validators.normalize_phone(self.phone)
+            try:
+                validators.validate_mobile_phone(self.phone)
+            except ValidationError as exc:
+                errors.setdefault("phone", []).append(exc)
+        if errors:
+            raise ValidationError(errors)
+        # Derive what the resident ID already says, so the agreement's particulars agree with it.
+        if self.id_type == IdType.RESIDENT_ID and self.id_number:
+            self.birth_date = self.birth_date or validators.birth_date_from_resident_id(
+                self.id_number
+            )
+            self.sex = self.sex or validators.sex_from_resident_id(self.id_number)
+
+
+class PartyRole(models.TextChoices):
+    APPLICANT = "applicant", _("Applicant")
+    RESPONDENT = "respondent", _("Respondent")
+    THIRD_PARTY = "third_party", _("Third party")
+    AGENT = "agent", _("Agent")
+    GUARDIAN = "guardian", _("Guardian")
+
+
+# Roles that stand for themselves; agents and guardians act for one of these.
+PRINCIPAL_ROLES = (PartyRole.APPLICANT, PartyRole.RESPONDENT, PartyRole.THIRD_PARTY)
+REPRESENTATIVE_ROLES = (PartyRole.AGENT, PartyRole.GUARDIAN)
+
+
+class CaseParty(models.Model):
+    """A party's role in one dispute."""
+
+    dispute = models.ForeignKey(
+        "mediation.Dispute", on_delete=models.CASCADE, related_name="case_parties"
+    )
+    party = models.ForeignKey(Party, on_delete=models.PROTECT, related_name="case_roles")
+    role = models.CharField(_("role"), max_length=20, choices=PartyRole.choices)
+    # For agents and guardians: the principal they act for in this dispute.
+    represents = models.ForeignKey(
+        "self",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="representatives",
+        verbose_name=_("represents"),
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("case party")
+        verbose_name_plural = _("case parties")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["dispute", "party", "role"], name="caseparty_unique_role"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_role_display()}: {self.party}"

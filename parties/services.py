@@ -1,0 +1,173 @@
+"""Writes for parties: finding or creating a Party and linking it to a dispute with a role."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+
+from .models import PRINCIPAL_ROLES, REPRESENTATIVE_ROLES, CaseParty, Party, PartyRole
+
+if TYPE_CHECKING:
+    from mediation.models import Dispute
+
+
+@dataclass
+class PartyInput:
+    role: str
+    kind: str
+    name: str
+    id_type: str = ""
+    id_number: str = ""
+    phone: str = ""
+    organization_type: str = ""
+    sex: str = ""
+    birth_date: datetime.date | None = None
+    ethnicity: str = ""
+    occupation: str = ""
+    address: str = ""
+    # For an agent or guardian: whom they act for. When registering, the position (0-based) of
+    # the principal in the same list; when adding to an existing dispute, a CaseParty id.
+    represents: int | None = None
+
+
+PARTY_FIELDS = (
+    "kind",
+    "name",
+    "id_type",
+    "id_number",
+    "phone",
+    "organization_type",
+    "sex",
+    "birth_date",
+    "ethnicity",
+    "occupation",
+    "address",
+)
+
+
+def build_party(item: PartyInput) -> Party:
+    """A validated, unsaved Party (normalised ID and phone); raises ValidationError."""
+    party = Party(**{name: getattr(item, name) for name in PARTY_FIELDS})
+    party.name = party.name.strip()
+    party.full_clean(exclude=["user"], validate_constraints=False)
+    return party
+
+
+def _find_or_create(candidate: Party) -> Party:
+    """One identity document, one party: reuse the stored party when the ID is known."""
+    if not candidate.id_number:
+        candidate.save()
+        return candidate
+    existing = Party.objects.filter(
+        id_type=candidate.id_type, id_number=candidate.id_number
+    ).first()
+    if existing is None:
+        candidate.save()
+        return candidate
+    if existing.name != candidate.name:
+        raise ValidationError(
+            {"id_number": _("This ID number is already registered under another name.")}
+        )
+    # Fill in particulars the stored party lacks; never overwrite what was recorded before.
+    changed = []
+    for name in PARTY_FIELDS:
+        if not getattr(existing, name) and getattr(candidate, name):
+            setattr(existing, name, getattr(candidate, name))
+            changed.append(name)
+    if changed:
+        existing.save(update_fields=changed)
+    return existing
+
+
+def _prefixed(index: int, item: PartyInput, exc: ValidationError) -> ValidationError:
+    label = _("Party %(number)d (%(name)s)") % {"number": index + 1, "name": item.name}
+    if hasattr(exc, "error_dict"):
+        messages = [
+            f"{label}, {field}: {message}"
+            for field, errors in exc.message_dict.items()
+            for message in errors
+        ]
+    else:
+        messages = [f"{label}: {message}" for message in exc.messages]
+    return ValidationError({"parties": messages})
+
+
+def attach_parties(
+    dispute: Dispute, items: Sequence[PartyInput], *, represents_by_position: bool | None = None
+) -> list[CaseParty]:
+    """Link parties to a dispute. Must run inside the caller's transaction: on any error the
+    caller's atomic block rolls back every row written here."""
+    if represents_by_position is None:
+        # A freshly registered dispute has no parties yet, so `represents` can only be positional.
+        represents_by_position = not dispute.case_parties.exists()
+    existing_roles = {
+        (party_id, role) for party_id, role in dispute.case_parties.values_list("party_id", "role")
+    }
+    principal_of = {party_id: role for party_id, role in existing_roles if role in PRINCIPAL_ROLES}
+    created: list[CaseParty] = []
+    for index, item in enumerate(items):
+        try:
+            if item.role not in PartyRole.values:
+                raise ValidationError(
+                    {"role": _("Unknown role “%(value)s”.") % {"value": item.role}}
+                )
+            party = _find_or_create(build_party(item))
+            if (party.pk, item.role) in existing_roles:
+                raise ValidationError({"role": _("This party already has this role in the case.")})
+            if item.role in PRINCIPAL_ROLES:
+                if party.pk in principal_of and principal_of[party.pk] != item.role:
+                    raise ValidationError(
+                        {"role": _("A party cannot be on two sides of the same dispute.")}
+                    )
+                principal_of[party.pk] = item.role
+            represents = _resolve_represents(dispute, item, created, represents_by_position)
+        except ValidationError as exc:
+            raise _prefixed(index, item, exc) from exc
+        case_party = CaseParty.objects.create(
+            dispute=dispute, party=party, role=item.role, represents=represents
+        )
+        existing_roles.add((party.pk, item.role))
+        created.append(case_party)
+    return created
+
+
+def _resolve_represents(
+    dispute: Dispute,
+    item: PartyInput,
+    created: list[CaseParty],
+    by_position: bool,
+) -> CaseParty | None:
+    if item.role not in REPRESENTATIVE_ROLES:
+        if item.represents is not None:
+            raise ValidationError(
+                {"represents": _("Only agents and guardians act for another party.")}
+            )
+        return None
+    if item.represents is None:
+        raise ValidationError({"represents": _("Say whom this agent or guardian acts for.")})
+    principal: CaseParty | None
+    if by_position:
+        position = item.represents
+        principal = created[position] if 0 <= position < len(created) else None
+        if principal is None:
+            raise ValidationError(
+                {"represents": _("Name the principal by their position, listed before this party.")}
+            )
+    else:
+        principal = dispute.case_parties.filter(pk=item.represents).first()
+        if principal is None:
+            raise ValidationError({"represents": _("No such party in this dispute.")})
+    if principal.role not in PRINCIPAL_ROLES:
+        raise ValidationError(
+            {
+                "represents": _(
+                    "An agent or guardian acts for an applicant, respondent or third party."
+                )
+            }
+        )
+    return principal

@@ -1,0 +1,92 @@
+"""Shared fixtures: one body with its staff, a second body, two courts, a party with an account."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from rest_framework.test import APIClient
+
+from mediation.roles import Role
+from parties.models import PartyRole
+from tests import factories as f
+
+
+@dataclass
+class World:
+    body: Any
+    other_body: Any
+    court: Any
+    other_court: Any
+    clerk: Any
+    director: Any
+    mediator: Any  # a Mediator row; its user is mediator.user
+    second_mediator: Any
+    other_director: Any
+    other_mediator: Any
+    court_user: Any
+    other_court_user: Any
+    party_user: Any
+    analyst: Any
+    admin: Any
+
+
+@pytest.fixture
+def world(db: Any) -> World:
+    body = f.MediationBodyFactory(name="东湖区医疗纠纷人民调解委员会")
+    other_body = f.MediationBodyFactory(name="西湖区人民调解委员会")
+    court = f.CourtFactory(name="南昌市东湖区人民法院", code="赣0102")
+    other_court = f.CourtFactory(name="南昌市西湖区人民法院", code="赣0103")
+
+    def staff(role: Role, on: Any) -> Any:
+        user = f.UserFactory(roles=[role])
+        f.StaffMemberFactory(user=user, body=on)
+        return user
+
+    party_user = f.UserFactory(roles=[Role.PARTY])
+    f.PartyFactory(user=party_user, name="张伟")
+    return World(
+        body=body,
+        other_body=other_body,
+        court=court,
+        other_court=other_court,
+        clerk=staff(Role.CLERK, body),
+        director=staff(Role.DIRECTOR, body),
+        mediator=f.MediatorFactory(body=body),
+        second_mediator=f.MediatorFactory(body=body),
+        other_director=staff(Role.DIRECTOR, other_body),
+        other_mediator=f.MediatorFactory(body=other_body),
+        court_user=f.CourtStaffFactory(court=court).user,
+        other_court_user=f.CourtStaffFactory(court=other_court).user,
+        party_user=party_user,
+        analyst=f.UserFactory(roles=[Role.ANALYST]),
+        admin=f.UserFactory(is_superuser=True, is_staff=True),
+    )
+
+
+@pytest.fixture
+def dispute(world: World) -> Any:
+    """A registered dispute of the world's body; the world's party user is its applicant."""
+    d = f.DisputeFactory(body=world.body)
+    f.CasePartyFactory(dispute=d, party=world.party_user.party, role=PartyRole.APPLICANT)
+    f.CasePartyFactory(dispute=d, role=PartyRole.RESPONDENT)
+    return d
+
+
+@pytest.fixture
+def api() -> APIClient:
+    return APIClient()
+
+
+def client_for(user: Any) -> APIClient:
+    client = APIClient()
+    if user is not None:
+        client.force_authenticate(user)
+    return client
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings: Any) -> None:
+    # PBKDF2 on every factory user would dominate the suite's run time.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

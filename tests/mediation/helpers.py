@@ -1,0 +1,102 @@
+"""Building disputes in any state, with whatever each transition's guards need."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django.utils import timezone
+
+from mediation.choices import CLOSE_OUTCOMES_BY_STATE, State
+from mediation.models import Dispute
+from parties.models import PartyRole
+from tests import factories as f
+
+# SPEC §3, written out by hand (not read from the code) so the tests catch any drift.
+SPEC_TRANSITIONS: dict[str, tuple[set[str], str]] = {
+    "accept": ({"registered"}, "accepted"),
+    "decline": ({"registered"}, "declined"),
+    "assign": ({"accepted"}, "assigned"),
+    "reassign": ({"assigned", "mediating"}, "assigned"),
+    "start": ({"assigned"}, "mediating"),
+    "draft_agreement": ({"mediating"}, "agreed"),
+    "revise": ({"agreed"}, "mediating"),
+    "sign": ({"agreed"}, "signed"),
+    "apply_confirmation": ({"signed"}, "confirming"),
+    "confirm": ({"confirming"}, "confirmed"),
+    "deny_confirmation": ({"confirming"}, "mediating"),
+    "fail": ({"assigned", "mediating", "agreed"}, "failed"),
+    "refer_to_court": ({"failed"}, "referred"),
+    "withdraw": ({"registered", "accepted", "assigned", "mediating", "agreed"}, "withdrawn"),
+    "close": ({"signed", "confirmed", "failed", "referred"}, "closed"),
+}
+ALL_STATES = [s.value for s in State]
+
+
+def dispute_in(world: Any, state: str, **overrides: Any) -> Dispute:
+    """A dispute of the world's body in `state`, with parties, a session, terms and the world's
+    court, so that every guard that depends on stored facts is met."""
+    today = timezone.localdate()
+    fields: dict[str, Any] = {
+        "body": world.body,
+        "state": state,
+        "mediator": world.mediator,
+        "court": world.court,
+        "agreement_terms": "被申请人一次性支付申请人人民币5000元。",
+        "received_at": today - datetime.timedelta(days=10),
+        "accepted_at": today - datetime.timedelta(days=9),
+        "deadline": today + datetime.timedelta(days=21),
+        "due_soon_on": today + datetime.timedelta(days=15),
+    }
+    if state in ("signed", "confirming", "confirmed", "closed"):
+        fields["signed_at"] = today - datetime.timedelta(days=3)
+        fields["concluded_at"] = fields["signed_at"]
+        fields["outcome"] = "success"
+    fields.update(overrides)
+    dispute = f.DisputeFactory(**fields)
+    f.CasePartyFactory(dispute=dispute, party=world.party_user.party, role=PartyRole.APPLICANT)
+    f.CasePartyFactory(dispute=dispute, role=PartyRole.RESPONDENT)
+    f.MediationSessionFactory(dispute=dispute)
+    return dispute
+
+
+def valid_data(world: Any, name: str, state: str) -> dict[str, Any]:
+    """Data that satisfies the transition's own input rules."""
+    return {
+        "accept": {},
+        "decline": {"reason": "被申请人拒绝调解"},
+        "assign": {"mediator": world.mediator.pk, "track": "people"},
+        "reassign": {"mediator": world.second_mediator.pk, "reason": "回避"},
+        "start": {},
+        "draft_agreement": {"terms": "一次性支付5000元", "agreed_amount": "5000.00"},
+        "revise": {"reason": "当事人要求修改"},
+        "sign": {},
+        "apply_confirmation": {"court": world.court.pk},
+        "confirm": {"case_number": "(2026)赣0102民特78号"},
+        "deny_confirmation": {"reason": "协议内容违反法律强制性规定"},
+        "fail": {"reason": "双方分歧较大"},
+        "refer_to_court": {"court": world.court.pk},
+        "withdraw": {"reason": "申请人撤回"},
+        "close": {"outcome": (CLOSE_OUTCOMES_BY_STATE.get(state) or ("performed",))[0]},
+    }[name]
+
+
+def right_actor(world: Any, name: str) -> Any:
+    """A user SPEC §3 allows to take the transition (None: the system)."""
+    return {
+        "accept": world.clerk,
+        "decline": world.director,
+        "assign": world.director,
+        "reassign": world.director,
+        "start": world.mediator.user,
+        "draft_agreement": world.mediator.user,
+        "revise": world.mediator.user,
+        "sign": None,
+        "apply_confirmation": world.party_user,
+        "confirm": world.court_user,
+        "deny_confirmation": world.court_user,
+        "fail": world.mediator.user,
+        "refer_to_court": world.director,
+        "withdraw": world.party_user,
+        "close": world.court_user,
+    }[name]
