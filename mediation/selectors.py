@@ -5,12 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import Prefetch, Q, QuerySet
+from django.utils.translation import gettext as _
 from django_fsm import Transition
 
 from parties.models import CaseParty
 
 from .exceptions import NotFound
-from .models import Dispute, MediationBody, Mediator, TransitionLog
+from .models import Dispute, TransitionLog
 from .roles import Role, scope_of
 
 
@@ -49,7 +50,7 @@ def dispute_get(user: Any, dispute_id: Any) -> Dispute:
     try:
         return dispute_list(user).get(pk=dispute_id)
     except (Dispute.DoesNotExist, ValueError, TypeError) as exc:
-        raise NotFound("No such dispute.") from exc
+        raise NotFound(_("No such dispute.")) from exc
 
 
 def may_see_personal_data(user: Any, dispute: Dispute) -> bool:
@@ -65,11 +66,3 @@ def available_transitions(dispute: Dispute, user: Any) -> list[Transition]:
 
 def transition_log(dispute: Dispute) -> QuerySet[TransitionLog]:
     return dispute.log_entries.select_related("actor").order_by("at", "id")
-
-
-def bodies_visible_to(user: Any) -> QuerySet[MediationBody]:
-    return MediationBody.objects.all()
-
-
-def mediators_of_body(body_id: int) -> QuerySet[Mediator]:
-    return Mediator.objects.filter(body_id=body_id, active=True).select_related("user")

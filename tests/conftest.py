@@ -90,3 +90,13 @@ def client_for(user: Any) -> APIClient:
 def _fast_password_hashing(settings: Any) -> None:
     # PBKDF2 on every factory user would dominate the suite's run time.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _plain_static_storage(settings: Any) -> None:
+    # Production serves hashed files listed in a manifest that `collectstatic` writes; the suite
+    # does not run collectstatic, so it resolves static names without the manifest.
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }

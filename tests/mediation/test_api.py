@@ -1,0 +1,611 @@
+"""API v1 (SPEC §7): every endpoint, its shapes and its error codes."""
+
+from __future__ import annotations
+
+import datetime
+import re
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+from rest_framework.test import APIClient
+
+from mediation.models import Dispute, TransitionLog
+from parties.models import CaseParty, Party, PartyRole
+from tests import factories as f
+from tests.conftest import World, client_for
+
+from .helpers import dispute_in
+
+TODAY = timezone.localdate()
+
+
+def spec_payload(world: World, **overrides: Any) -> dict[str, Any]:
+    """The registration example of SPEC §7.1, addressed to the world's body."""
+    payload: dict[str, Any] = {
+        "category": "traffic",
+        "channel": "police",
+        "body": world.body.pk,
+        "title": "两车追尾人身损害赔偿",
+        "facts": "2026年3月1日，两车在八一大道追尾，申请人受伤。",
+        "claimed_amount": "86000.00",
+        "received_at": str(TODAY - datetime.timedelta(days=1)),
+        "parties": [
+            {
+                "role": "applicant",
+                "kind": "person",
+                "name": "张伟",
+                "id_type": "resident_id",
+                "id_number": "11010519491231002X",
+                "phone": "13800138000",
+            },
+            {"role": "respondent", "kind": "person", "name": "李娜"},
+            {
+                "role": "third_party",
+                "kind": "organization",
+                "name": "某财产保险股份有限公司南昌分公司",
+                "id_type": "uscc",
+                "id_number": "91360100MA35ABCDE2",
+                "organization_type": "insurer",
+            },
+        ],
+    }
+    payload.update(overrides)
+    return payload
+
+
+def url(dispute: Dispute, tail: str = "") -> str:
+    return f"/api/v1/disputes/{dispute.pk}/{tail}"
+
+
+# --- authentication ------------------------------------------------------------------------------
+
+
+def test_anonymous_callers_get_401(world: World, dispute: Dispute) -> None:
+    anonymous = APIClient()
+    assert anonymous.get("/api/v1/disputes/").status_code == 401
+    assert anonymous.get(url(dispute)).status_code == 401
+    assert (
+        anonymous.post("/api/v1/disputes/", spec_payload(world), format="json").status_code == 401
+    )
+
+
+def test_token_authentication(world: World, dispute: Dispute) -> None:
+    world.clerk.set_password("secret-pass")
+    world.clerk.save()
+    answer = APIClient().post(
+        "/api/v1/auth/token/", {"username": world.clerk.username, "password": "secret-pass"}
+    )
+    assert answer.status_code == 200
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {answer.data['token']}")
+    assert client.get(url(dispute)).data["reference"] == dispute.reference
+
+
+# --- registration --------------------------------------------------------------------------------
+
+
+def test_register_the_spec_example(world: World) -> None:
+    answer = client_for(world.clerk).post("/api/v1/disputes/", spec_payload(world), format="json")
+
+    assert answer.status_code == 201, answer.data
+    body = answer.data
+    assert re.fullmatch(r"FQ-\d{4}-\d{6}", body["reference"])
+    assert body["state"] == "registered"
+    assert (body["category"], body["channel"], body["track"]) == ("traffic", "police", "people")
+    assert body["body"] == world.body.pk
+    assert body["mediator"] is None
+    assert "deadline" in body
+    assert [(p["role"], p["name"]) for p in body["parties"]] == [
+        ("applicant", "张伟"),
+        ("respondent", "李娜"),
+        ("third_party", "某财产保险股份有限公司南昌分公司"),
+    ]
+    assert all({"id", "role", "name", "id_number"} <= set(p) for p in body["parties"])
+    # The clerk is staff of the case's body: numbers in full.
+    assert body["parties"][0]["id_number"] == "11010519491231002X"
+    assert body["parties"][0]["phone"] == "13800138000"
+    log = TransitionLog.objects.get(dispute_id=body["id"])
+    assert (log.transition, log.to_state, log.actor) == ("register", "registered", world.clerk)
+
+
+def test_references_are_unique_and_sequential(world: World) -> None:
+    client = client_for(world.clerk)
+    first = client.post("/api/v1/disputes/", spec_payload(world), format="json").data["reference"]
+    second = client.post(
+        "/api/v1/disputes/", spec_payload(world, title="另一起"), format="json"
+    ).data["reference"]
+    assert int(second.rsplit("-", 1)[1]) == int(first.rsplit("-", 1)[1]) + 1
+
+
+def _with_party(world: World, index: int, **changes: Any) -> dict[str, Any]:
+    payload = spec_payload(world)
+    payload["parties"][index].update(changes)
+    return payload
+
+
+BAD_REGISTRATIONS = {
+    "bad resident ID check digit": (
+        lambda w: _with_party(w, 0, id_number="110105194912310021"),
+        "parties",
+    ),
+    "bad USCC": (lambda w: _with_party(w, 2, id_number="91360100MA35ABCDE3"), "parties"),
+    "bad phone": (lambda w: _with_party(w, 0, phone="12345"), "parties"),
+    "negative amount": (lambda w: spec_payload(w, claimed_amount="-1.00"), "claimed_amount"),
+    "malformed amount": (lambda w: spec_payload(w, claimed_amount="8,600"), "claimed_amount"),
+    "too many decimals": (lambda w: spec_payload(w, claimed_amount="1.005"), "claimed_amount"),
+    "future date": (
+        lambda w: spec_payload(w, received_at=str(TODAY + datetime.timedelta(days=1))),
+        "received_at",
+    ),
+    "malformed date": (lambda w: spec_payload(w, received_at="2026-02-30"), "received_at"),
+    "unknown category": (lambda w: spec_payload(w, category="piracy"), "category"),
+    "unknown channel": (lambda w: spec_payload(w, channel="pigeon"), "channel"),
+    "unknown body": (lambda w: spec_payload(w, body=999999), "body"),
+    "no parties": (lambda w: spec_payload(w, parties=[]), "parties"),
+    "no applicant": (
+        lambda w: spec_payload(
+            w, parties=[{"role": "respondent", "kind": "person", "name": "李娜"}]
+        ),
+        "parties",
+    ),
+    "missing title": (
+        lambda w: {k: v for k, v in spec_payload(w).items() if k != "title"},
+        "title",
+    ),
+    "court channel without court": (lambda w: spec_payload(w, channel="court_delegated"), "court"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_REGISTRATIONS))
+def test_bad_registrations_get_400_with_field_errors_and_leave_nothing(
+    world: World, case: str
+) -> None:
+    build, field = BAD_REGISTRATIONS[case]
+    parties_before = Party.objects.count()
+
+    answer = client_for(world.clerk).post("/api/v1/disputes/", build(world), format="json")
+
+    assert answer.status_code == 400, answer.data
+    assert field in answer.data, answer.data
+    assert not Dispute.objects.exists()
+    assert Party.objects.count() == parties_before
+    assert not TransitionLog.objects.exists()
+
+
+def test_a_bad_party_error_names_the_party_and_field(world: World) -> None:
+    answer = client_for(world.clerk).post(
+        "/api/v1/disputes/",
+        _with_party(world, 0, id_number="110105194912310021"),
+        format="json",
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    assert "check digit" in str(answer.data["parties"][0]["id_number"][0])
+
+
+def test_error_messages_are_chinese_by_default(world: World) -> None:
+    answer = client_for(world.clerk).post(
+        "/api/v1/disputes/", spec_payload(world, claimed_amount="-1.00"), format="json"
+    )
+    assert re.search(r"[\u4e00-\u9fff]", str(answer.data["claimed_amount"][0]))
+
+
+@pytest.mark.parametrize("who", ["mediator", "other_director", "party_user", "court_user"])
+def test_only_the_bodys_clerks_and_directors_register(world: World, who: str) -> None:
+    user = getattr(world, who)
+    user = getattr(user, "user", user)
+    answer = client_for(user).post("/api/v1/disputes/", spec_payload(world), format="json")
+    assert answer.status_code == 403
+    assert not Dispute.objects.exists()
+
+
+# --- list and detail -----------------------------------------------------------------------------
+
+
+def test_list_is_scoped_and_paginated(world: World) -> None:
+    mine = [dispute_in(world, "registered") for _ in range(3)]
+    dispute_in(world, "registered", body=world.other_body, mediator=None)
+
+    answer = client_for(world.director).get("/api/v1/disputes/?page_size=2")
+
+    assert answer.status_code == 200
+    assert answer.data["count"] == 3
+    assert len(answer.data["results"]) == 2
+    assert answer.data["next"]
+    all_ids = {
+        row["id"] for row in client_for(world.director).get("/api/v1/disputes/").data["results"]
+    }
+    assert all_ids == {d.pk for d in mine}
+    assert client_for(world.analyst).get("/api/v1/disputes/").data["count"] == 0
+
+
+def test_list_filters(world: World) -> None:
+    registered = dispute_in(world, "registered", category="traffic", channel="walk_in")
+    mediating = dispute_in(world, "mediating", category="medical", channel="hotline")
+    overdue = dispute_in(
+        world, "mediating", category="medical", deadline=TODAY - datetime.timedelta(days=1)
+    )
+    other_mediator = f.MediatorFactory(body=world.body)
+    by_other = dispute_in(world, "assigned", mediator=other_mediator, track="administrative")
+    registered.case_parties.first().party.__class__.objects.filter(
+        pk=registered.case_parties.get(role=PartyRole.RESPONDENT).party_id
+    ).update(name="欧阳修远")
+    client = client_for(world.director)
+
+    def ids(query: str) -> set[int]:
+        answer = client.get(f"/api/v1/disputes/?{query}")
+        assert answer.status_code == 200, answer.data
+        return {row["id"] for row in answer.data["results"]}
+
+    assert ids("state=registered") == {registered.pk}
+    assert ids("state=mediating") == {mediating.pk, overdue.pk}
+    assert ids("category=medical") == {mediating.pk, overdue.pk}
+    assert ids("channel=hotline") == {mediating.pk}
+    assert ids("track=administrative") == {by_other.pk}
+    assert ids(f"mediator={other_mediator.pk}") == {by_other.pk}
+    assert ids(f"body={world.body.pk}") == {registered.pk, mediating.pk, overdue.pk, by_other.pk}
+    assert ids("overdue=true") == {overdue.pk}
+    assert overdue.pk not in ids("overdue=false")
+    assert ids("q=欧阳") == {registered.pk}
+    assert ids(f"q={mediating.reference}") == {mediating.pk}
+
+
+def test_bad_filter_values_get_400(world: World) -> None:
+    client = client_for(world.director)
+    assert client.get("/api/v1/disputes/?state=teleported").status_code == 400
+    assert client.get("/api/v1/disputes/?mediator=abc").status_code == 400
+
+
+def test_list_takes_the_same_number_of_queries_for_10_or_40_cases(world: World) -> None:
+    client = client_for(world.director)
+
+    def queries_for_listing() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get("/api/v1/disputes/?page_size=100").status_code == 200
+        return len(captured)
+
+    for _ in range(10):
+        dispute_in(world, "mediating")
+    queries_for_listing()  # the caller's roles and scope are looked up once, then cached
+    with_ten = queries_for_listing()
+    for _ in range(30):
+        dispute_in(world, "mediating")
+    assert queries_for_listing() == with_ten
+
+
+def test_detail_and_its_404s(world: World, dispute: Dispute) -> None:
+    assert client_for(world.clerk).get(url(dispute)).data["id"] == dispute.pk
+    assert client_for(world.other_director).get(url(dispute)).status_code == 404
+    assert client_for(world.clerk).get("/api/v1/disputes/999999/").status_code == 404
+    assert client_for(world.clerk).get("/api/v1/disputes/abc/").status_code == 404
+
+
+def test_personal_numbers_are_masked_unless_staff_of_the_body(world: World) -> None:
+    dispute = dispute_in(world, "signed")
+    applicant = dispute.case_parties.get(role=PartyRole.APPLICANT).party
+    full_id, full_phone = applicant.id_number, applicant.phone
+
+    def applicant_row(user: Any) -> dict[str, Any]:
+        answer = client_for(user).get(url(dispute))
+        return next(p for p in answer.data["parties"] if p["role"] == "applicant")
+
+    staff_row = applicant_row(world.clerk)
+    assert (staff_row["id_number"], staff_row["phone"]) == (full_id, full_phone)
+    for outsider in (world.party_user, world.court_user):
+        row = applicant_row(outsider)
+        assert row["id_number"] == full_id[:6] + "********" + full_id[-4:]
+        assert row["phone"] == full_phone[:3] + "****" + full_phone[-4:]
+    listed = client_for(world.party_user).get("/api/v1/disputes/").data["results"][0]
+    assert full_id not in str(listed) and full_phone not in str(listed)
+
+
+# --- editing -------------------------------------------------------------------------------------
+
+
+def test_patch_edits_the_facts(world: World, dispute: Dispute) -> None:
+    answer = client_for(world.clerk).patch(
+        url(dispute), {"facts": "补充事实", "claimed_amount": "1200.50"}, format="json"
+    )
+    assert answer.status_code == 200, answer.data
+    dispute.refresh_from_db()
+    assert (dispute.facts, str(dispute.claimed_amount)) == ("补充事实", "1200.50")
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"claimed_amount": "-5"}, "claimed_amount"),
+        ({"state": "closed"}, "state"),
+        ({"reference": "FQ-1"}, "reference"),
+        ({"received_at": "2999-01-01"}, "received_at"),
+        ({"title": ""}, "title"),
+    ],
+)
+def test_bad_patches_get_400_and_change_nothing(
+    world: World, dispute: Dispute, changes: dict[str, Any], field: str
+) -> None:
+    before = Dispute.objects.values().get(pk=dispute.pk)
+    answer = client_for(world.clerk).patch(url(dispute), changes, format="json")
+    assert answer.status_code == 400
+    assert field in answer.data
+    assert Dispute.objects.values().get(pk=dispute.pk) == before
+
+
+def test_category_is_fixed_once_accepted(world: World) -> None:
+    dispute = dispute_in(world, "mediating")
+    answer = client_for(world.director).patch(url(dispute), {"category": "medical"}, format="json")
+    assert answer.status_code == 400
+    assert "category" in answer.data
+
+
+def test_patch_permissions_and_state(world: World, dispute: Dispute) -> None:
+    assert client_for(world.party_user).patch(url(dispute), {"facts": "x"}).status_code == 403
+    assert client_for(world.other_director).patch(url(dispute), {"facts": "x"}).status_code == 404
+    closed = dispute_in(world, "closed")
+    assert client_for(world.director).patch(url(closed), {"facts": "x"}).status_code == 409
+
+
+def test_put_and_delete_are_not_offered(world: World, dispute: Dispute) -> None:
+    client = client_for(world.admin)
+    assert client.delete(url(dispute)).status_code == 405
+    assert client.put(url(dispute), {}, format="json").status_code == 405
+    assert Dispute.objects.filter(pk=dispute.pk).exists()
+
+
+# --- transitions ---------------------------------------------------------------------------------
+
+
+def test_available_transitions_are_labelled_in_chinese_and_english(
+    world: World, dispute: Dispute
+) -> None:
+    client = client_for(world.clerk)
+    assert client.get(url(dispute, "transitions/")).data == [
+        {"name": "accept", "label": "受理"},
+        {"name": "withdraw", "label": "撤回"},
+    ]
+    english = client.get(url(dispute, "transitions/"), HTTP_ACCEPT_LANGUAGE="en").data
+    assert [t["label"] for t in english] == ["Accept", "Withdraw"]
+
+
+def test_take_a_transition_answers_the_detail(world: World, dispute: Dispute) -> None:
+    answer = client_for(world.clerk).post(url(dispute, "transitions/accept/"), {}, format="json")
+    assert answer.status_code == 200, answer.data
+    assert answer.data["state"] == "accepted"
+    assert answer.data["accepted_at"] == str(TODAY)
+    assert answer.data["deadline"]
+    assert answer.data["parties"]
+
+
+@pytest.mark.parametrize(
+    ("state", "name", "data", "status", "field"),
+    [
+        ("accepted", "assign", {}, 400, "mediator"),
+        ("accepted", "assign", {"mediator": 999999}, 400, "mediator"),
+        ("accepted", "assign", {"mediator": "seven"}, 400, "mediator"),
+        ("registered", "decline", {}, 400, "reason"),
+        ("failed", "refer_to_court", {}, 400, "court"),
+        ("signed", "close", {"outcome": "judgment"}, 400, "outcome"),
+        ("signed", "close", {"outcome": "beheaded"}, 400, "outcome"),
+        (
+            "mediating",
+            "draft_agreement",
+            {"terms": "x", "agreed_amount": "-1"},
+            400,
+            "agreed_amount",
+        ),
+        ("registered", "assign", {"mediator": 0}, 409, None),  # wrong state
+        ("closed", "withdraw", {"reason": "x"}, 409, None),
+        ("registered", "teleport", {}, 404, None),
+    ],
+)
+def test_bad_transitions_say_why_and_change_nothing(
+    world: World, state: str, name: str, data: dict[str, Any], status: int, field: str | None
+) -> None:
+    dispute = dispute_in(world, state)
+    before = Dispute.objects.values().get(pk=dispute.pk)
+
+    answer = client_for(world.admin).post(url(dispute, f"transitions/{name}/"), data, format="json")
+
+    assert answer.status_code == status, answer.data
+    if field:
+        assert field in answer.data
+    else:
+        assert answer.data["detail"]
+    assert Dispute.objects.values().get(pk=dispute.pk) == before
+    assert not TransitionLog.objects.filter(dispute=dispute).exists()
+
+
+def test_an_agreement_needs_terms(world: World) -> None:
+    dispute = dispute_in(world, "mediating", agreement_terms="")
+    answer = client_for(world.mediator.user).post(
+        url(dispute, "transitions/draft_agreement/"), {"terms": "  "}, format="json"
+    )
+    assert answer.status_code == 400
+    assert "terms" in answer.data
+    assert Dispute.objects.get(pk=dispute.pk).state == "mediating"
+
+
+def test_unmet_guards_are_409_with_reasons(world: World) -> None:
+    dispute = dispute_in(world, "assigned")
+    dispute.sessions.all().delete()
+    answer = client_for(world.mediator.user).post(
+        url(dispute, "transitions/start/"), {}, format="json", HTTP_ACCEPT_LANGUAGE="en"
+    )
+    assert answer.status_code == 409
+    assert answer.data["reasons"]
+    assert Dispute.objects.get(pk=dispute.pk).state == "assigned"
+
+
+def test_a_stale_expected_state_is_409(world: World, dispute: Dispute) -> None:
+    client_for(world.clerk).post(url(dispute, "transitions/accept/"), {}, format="json")
+    answer = client_for(world.director).post(
+        url(dispute, "transitions/decline/"),
+        {"reason": "不属于受理范围", "expected_state": "registered"},
+        format="json",
+    )
+    assert answer.status_code == 409
+    assert Dispute.objects.get(pk=dispute.pk).state == "accepted"
+
+
+def test_transition_permissions_over_http(world: World, dispute: Dispute) -> None:
+    assert client_for(world.party_user).post(url(dispute, "transitions/accept/")).status_code == 403
+    assert (
+        client_for(world.other_director).post(url(dispute, "transitions/accept/")).status_code
+        == 404
+    )
+    assert Dispute.objects.get(pk=dispute.pk).state == "registered"
+
+
+# --- parties -------------------------------------------------------------------------------------
+
+
+def test_parties_list_and_add_a_guardian(world: World) -> None:
+    dispute = dispute_in(world, "mediating")
+    applicant = dispute.case_parties.get(role=PartyRole.APPLICANT)
+    client = client_for(world.mediator.user)
+
+    added = client.post(
+        url(dispute, "parties/"),
+        {
+            "role": "guardian",
+            "kind": "person",
+            "name": "王芳",
+            "id_type": "resident_id",
+            "id_number": "110101199003074477",
+            "phone": "13900139000",
+            "represents": applicant.pk,
+        },
+        format="json",
+    )
+
+    assert added.status_code == 201, added.data
+    assert added.data[0]["represents"] == applicant.pk
+    listed = client.get(url(dispute, "parties/")).data
+    assert [p["role"] for p in listed] == ["applicant", "respondent", "guardian"]
+
+
+@pytest.mark.parametrize(
+    "party",
+    [
+        {"role": "guardian", "kind": "person", "name": "王芳"},  # whom does the guardian act for?
+        {"role": "applicant", "kind": "person", "name": "王芳", "id_type": "resident_id",
+         "id_number": "110101199003074478"},
+        {"role": "insurer", "kind": "person", "name": "王芳"},
+        {"role": "applicant", "kind": "organization", "name": "某银行", "organization_type": "ufo"},
+    ],
+)  # fmt: skip
+def test_bad_parties_get_400(world: World, party: dict[str, Any]) -> None:
+    dispute = dispute_in(world, "mediating")
+    before = CaseParty.objects.filter(dispute=dispute).count()
+    answer = client_for(world.mediator.user).post(url(dispute, "parties/"), party, format="json")
+    assert answer.status_code == 400, answer.data
+    assert CaseParty.objects.filter(dispute=dispute).count() == before
+
+
+def test_parties_permissions_and_state(world: World, dispute: Dispute) -> None:
+    party = {"role": "respondent", "kind": "person", "name": "赵强"}
+    assert client_for(world.party_user).post(url(dispute, "parties/"), party).status_code == 403
+    assert client_for(world.other_director).get(url(dispute, "parties/")).status_code == 404
+    closed = dispute_in(world, "closed")
+    answer = client_for(world.director).post(url(closed, "parties/"), party, format="json")
+    assert answer.status_code == 409
+
+
+def test_a_party_is_one_record_across_disputes(world: World) -> None:
+    client = client_for(world.clerk)
+    client.post("/api/v1/disputes/", spec_payload(world), format="json")
+    client.post("/api/v1/disputes/", spec_payload(world, title="第二起"), format="json")
+    assert Party.objects.filter(id_number="11010519491231002X").count() == 1
+    assert CaseParty.objects.filter(party__id_number="11010519491231002X").count() == 2
+
+
+# --- sessions ------------------------------------------------------------------------------------
+
+
+def test_schedule_and_list_sessions(world: World) -> None:
+    dispute = dispute_in(world, "assigned")
+    applicant = dispute.case_parties.get(role=PartyRole.APPLICANT)
+    client = client_for(world.mediator.user)
+    when = timezone.now() + datetime.timedelta(days=2)
+
+    answer = client.post(
+        url(dispute, "sessions/"),
+        {"scheduled_at": when.isoformat(), "place": "第二调解室", "attendees": [applicant.pk]},
+        format="json",
+    )
+
+    assert answer.status_code == 201, answer.data
+    assert answer.data["mediators"] == [world.mediator.pk]
+    assert answer.data["attendees"] == [applicant.pk]
+    assert len(client.get(url(dispute, "sessions/")).data) == 2  # with the one dispute_in made
+
+
+@pytest.mark.parametrize(
+    ("data", "field"),
+    [
+        ({"place": "调解室"}, "scheduled_at"),
+        ({"scheduled_at": "2026-13-01T09:00"}, "scheduled_at"),
+        ({"scheduled_at": "2030-01-01T09:00:00+08:00"}, "place"),
+        ({"scheduled_at": "2030-01-01T09:00:00+08:00", "online_link": "not a url"}, "online_link"),
+        ({"scheduled_at": "2030-01-01T09:00:00+08:00", "place": "x", "attendees": [999999]},
+         "attendees"),
+        ({"scheduled_at": "2030-01-01T09:00:00+08:00", "place": "x", "status": "held"}, "status"),
+    ],
+)  # fmt: skip
+def test_bad_sessions_get_400(world: World, data: dict[str, Any], field: str) -> None:
+    dispute = dispute_in(world, "assigned")
+    answer = client_for(world.mediator.user).post(url(dispute, "sessions/"), data, format="json")
+    assert answer.status_code == 400, answer.data
+    assert field in answer.data
+    assert dispute.sessions.count() == 1
+
+
+def test_sessions_permissions_and_state(world: World, dispute: Dispute) -> None:
+    data = {"scheduled_at": "2030-01-01T09:00:00+08:00", "place": "调解室"}
+    assigned = dispute_in(world, "assigned")
+    assert client_for(world.clerk).post(url(assigned, "sessions/"), data).status_code == 403
+    assert client_for(world.other_mediator.user).get(url(assigned, "sessions/")).status_code == 404
+    assert client_for(world.director).post(url(dispute, "sessions/"), data).status_code == 409
+
+
+# --- log -----------------------------------------------------------------------------------------
+
+
+def test_log_lists_every_step(world: World, dispute: Dispute) -> None:
+    client_for(world.clerk).post(url(dispute, "transitions/accept/"))
+    client_for(world.director).post(
+        url(dispute, "transitions/assign/"), {"mediator": world.mediator.pk}, format="json"
+    )
+    log = client_for(world.party_user).get(url(dispute, "log/"))
+    assert log.status_code == 200
+    assert [(e["transition"], e["from_state"], e["to_state"]) for e in log.data] == [
+        ("accept", "registered", "accepted"),
+        ("assign", "accepted", "assigned"),
+    ]
+    assert log.data[1]["data"]["mediator"] == world.mediator.pk
+    assert client_for(world.other_director).get(url(dispute, "log/")).status_code == 404
+
+
+# --- reference data and documentation ------------------------------------------------------------
+
+
+@pytest.mark.parametrize("path", ["bodies", "mediators", "courts"])
+def test_reference_lists(world: World, path: str) -> None:
+    answer = client_for(world.clerk).get(f"/api/v1/{path}/")
+    assert answer.status_code == 200
+    assert answer.data["count"] >= 2
+    assert APIClient().get(f"/api/v1/{path}/").status_code == 401
+
+
+def test_schema_and_docs_are_served_offline(world: World, client: Any) -> None:
+    schema = client.get("/api/schema/")
+    assert schema.status_code == 200
+    text = schema.content.decode()
+    assert "/api/v1/disputes/{id}/transitions/{name}/" in text
+    docs = client.get("/api/docs/")
+    assert docs.status_code == 200
+    page = docs.content.decode()
+    assert "swagger-ui" in page
+    assert "cdn.jsdelivr.net" not in page and "unpkg.com" not in page
