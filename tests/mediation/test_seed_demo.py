@@ -1,0 +1,69 @@
+"""`seed_demo` builds a believable centre through the real services, and running it twice adds
+nothing."""
+
+from __future__ import annotations
+
+from io import StringIO
+from typing import Any
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from django.db.models import Count
+
+from mediation.choices import Category, State, Track
+from mediation.models import Dispute, TransitionLog
+from mediation.roles import Role, scope_of
+
+
+def _seed() -> str:
+    out = StringIO()
+    call_command("seed_demo", stdout=out)
+    return out.getvalue()
+
+
+@pytest.fixture
+def seeded(db: Any) -> str:
+    return _seed()
+
+
+def test_every_state_category_and_track_is_represented(seeded: str) -> None:
+    disputes = Dispute.objects.all()
+    assert disputes.count() >= 60
+    assert set(disputes.values_list("state", flat=True)) == {s.value for s in State}
+    assert set(disputes.values_list("category", flat=True)) == {c.value for c in Category}
+    assert set(disputes.values_list("track", flat=True)) == {t.value for t in Track}
+
+
+def test_every_dispute_has_parties_and_a_history_that_ends_in_its_state(seeded: str) -> None:
+    disputes = Dispute.objects.annotate(n_parties=Count("case_parties", distinct=True))
+    assert all(d.n_parties >= 2 for d in disputes)
+    for dispute in disputes:
+        last = TransitionLog.objects.filter(dispute=dispute).last()
+        assert last is not None and last.to_state == dispute.state, dispute.reference
+
+
+def test_running_it_again_adds_nothing(seeded: str) -> None:
+    counts = (
+        Dispute.objects.count(),
+        TransitionLog.objects.count(),
+        get_user_model().objects.count(),
+    )
+
+    output = _seed()
+
+    assert "nothing added" in output
+    assert counts == (
+        Dispute.objects.count(),
+        TransitionLog.objects.count(),
+        get_user_model().objects.count(),
+    )
+
+
+def test_it_prints_working_demo_logins(seeded: str) -> None:
+    assert "fengqiao-demo" in seeded
+    for username in ("admin", "director1", "clerk1"):
+        assert username in seeded
+        user = get_user_model().objects.get(username=username)
+        assert user.check_password("fengqiao-demo")
+    assert Role.DIRECTOR in scope_of(get_user_model().objects.get(username="director1")).roles
