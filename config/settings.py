@@ -133,6 +133,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # One schema name per choice set, however many fields use it.
+    "ENUM_NAME_OVERRIDES": {
+        "DisputeStateEnum": "mediation.choices.State",
+        "DisputeOutcomeEnum": "mediation.choices.Outcome",
+        "CloseOutcomeEnum": "mediation.choices.CloseOutcome",
+    },
 }
 
 LOGGING = {
