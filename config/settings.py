@@ -138,6 +138,9 @@ SPECTACULAR_SETTINGS = {
         "DisputeStateEnum": "mediation.choices.State",
         "DisputeOutcomeEnum": "mediation.choices.Outcome",
         "CloseOutcomeEnum": "mediation.choices.CloseOutcome",
+        "ReferralStateEnum": "courts.models.ReferralState",
+        "ReferralKindEnum": "courts.models.ReferralKind",
+        "ReferralDecisionEnum": "courts.models.ReferralDecision",
     },
 }
 
@@ -151,6 +154,10 @@ LOGGING = {
 # --- Fengqiao domain settings (SPEC §4) -------------------------------------------------------
 # Days a court gives a delegation (诉前委派) and an entrustment (诉中委托).
 FENGQIAO_DELEGATION_DEADLINE_DAYS = env.int("FENGQIAO_DELEGATION_DEADLINE_DAYS", default=30)
+# A delegation may be extended once, with every party's consent, by up to this many days.
+FENGQIAO_DELEGATION_EXTENSION_MAX_DAYS = env.int(
+    "FENGQIAO_DELEGATION_EXTENSION_MAX_DAYS", default=30
+)
 FENGQIAO_ENTRUSTMENT_DEADLINE_DAYS = env.int("FENGQIAO_ENTRUSTMENT_DEADLINE_DAYS", default=15)
 # Parties may apply for judicial confirmation within this many days of the agreement taking effect.
 FENGQIAO_CONFIRMATION_WINDOW_DAYS = env.int("FENGQIAO_CONFIRMATION_WINDOW_DAYS", default=30)

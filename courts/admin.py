@@ -1,6 +1,9 @@
-from django.contrib import admin
+from typing import Any
 
-from .models import Court, CourtStaff
+from django.contrib import admin
+from django.http import HttpRequest
+
+from .models import Court, CourtStaff, Referral, ReferralLog
 
 
 @admin.register(Court)
@@ -15,3 +18,54 @@ class CourtStaffAdmin(admin.ModelAdmin):
     list_display = ["user", "court", "active"]
     list_filter = ["court", "active"]
     autocomplete_fields = ["user", "court"]
+
+
+class ReferralLogInline(admin.TabularInline):
+    model = ReferralLog
+    fields = ["at", "action", "from_state", "to_state", "actor", "reason"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(Referral)
+class ReferralAdmin(admin.ModelAdmin):
+    """Read-only: referrals move through the API, the court inbox and the dispute's transitions,
+    which keep the dispute and its referrals in step."""
+
+    list_display = ["id", "kind", "state", "court", "dispute", "case_number", "sent_at"]
+    list_filter = ["kind", "state", "court"]
+    search_fields = ["case_number", "dispute__reference"]
+    list_select_related = ["court", "dispute"]
+    inlines = [ReferralLogInline]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        return [f.name for f in Referral._meta.fields]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(ReferralLog)
+class ReferralLogAdmin(admin.ModelAdmin):
+    """Append-only: no add, change or delete, not even for superusers."""
+
+    list_display = ["at", "referral", "action", "from_state", "to_state", "actor"]
+    list_filter = ["action", "to_state"]
+    search_fields = ["referral__case_number", "referral__dispute__reference"]
+    list_select_related = ["referral__court", "actor"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

@@ -1,6 +1,18 @@
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django_fsm import ConcurrentTransitionMixin, FSMField, transition
+
+from mediation.choices import OPEN_STATES as OPEN_DISPUTE_STATES
+
+from . import rules
+from .case_numbers import validate_court_code
 
 
 class CourtLevel(models.TextChoices):
@@ -15,7 +27,9 @@ class Court(models.Model):
 
     name = models.CharField(_("name"), max_length=100, unique=True)
     # The code used in case numbers, e.g. 赣0102 in (2026)赣0102民初456号.
-    code = models.CharField(_("court code"), max_length=20, unique=True)
+    code = models.CharField(
+        _("court code"), max_length=20, unique=True, validators=[validate_court_code]
+    )
     level = models.CharField(_("level"), max_length=20, choices=CourtLevel.choices)
     region = models.CharField(_("region"), max_length=100, blank=True)
 
@@ -43,3 +57,285 @@ class CourtStaff(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} @ {self.court}"
+
+
+# --- court linkage (诉调对接) ---------------------------------------------------------------------
+
+
+class ReferralKind(models.TextChoices):
+    DELEGATION = "delegation", _("Pre-filing delegation")  # 诉前委派, court → body
+    ENTRUSTMENT = "entrustment", _("In-litigation entrustment")  # 诉中委托, court → body
+    LITIGATION = "litigation", _("Referral to litigation")  # 转诉讼, body → court
+    CONFIRMATION = "confirmation", _("Judicial confirmation application")  # 司法确认, body → court
+
+
+# Cases a court sends to a body; the others go from a body to a court.
+INBOUND_KINDS = frozenset({ReferralKind.DELEGATION, ReferralKind.ENTRUSTMENT})
+OUTBOUND_KINDS = frozenset({ReferralKind.LITIGATION, ReferralKind.CONFIRMATION})
+
+
+class ReferralState(models.TextChoices):
+    SENT = "sent", _("Sent")
+    RECEIVED = "received", _("Received")
+    FILED = "filed", _("Filed")  # litigation only: the court has opened its case (立案)
+    DECIDED = "decided", _("Decided")
+    RETURNED = "returned", _("Returned")
+
+
+OPEN_REFERRAL_STATES = (ReferralState.SENT, ReferralState.RECEIVED, ReferralState.FILED)
+
+
+class ReferralDecision(models.TextChoices):
+    # delegation / entrustment: what the body reports back to the court
+    MEDIATED = "mediated", _("Mediated successfully")
+    NOT_MEDIATED = "not_mediated", _("Mediation failed")
+    WITHDRAWN = "withdrawn", _("Withdrawn by the applicant")
+    # litigation: how the court disposed of the case
+    JUDGMENT = "judgment", _("Judgment")
+    COURT_MEDIATION = "court_mediation", _("Court mediation")
+    SUIT_WITHDRAWN = "suit_withdrawn", _("Suit withdrawn")
+    DISMISSED = "dismissed", _("Dismissed")
+    # confirmation: the court's ruling
+    CONFIRMED = "confirmed", _("Agreement confirmed as valid")
+    DENIED = "denied", _("Application denied")
+
+
+DECISIONS_BY_KIND: dict[str, tuple[str, ...]] = {
+    ReferralKind.DELEGATION: (
+        ReferralDecision.MEDIATED,
+        ReferralDecision.NOT_MEDIATED,
+        ReferralDecision.WITHDRAWN,
+    ),
+    ReferralKind.ENTRUSTMENT: (
+        ReferralDecision.MEDIATED,
+        ReferralDecision.NOT_MEDIATED,
+        ReferralDecision.WITHDRAWN,
+    ),
+    ReferralKind.LITIGATION: (
+        ReferralDecision.JUDGMENT,
+        ReferralDecision.COURT_MEDIATION,
+        ReferralDecision.SUIT_WITHDRAWN,
+        ReferralDecision.DISMISSED,
+    ),
+    ReferralKind.CONFIRMATION: (ReferralDecision.CONFIRMED, ReferralDecision.DENIED),
+}
+
+
+class ReferralQuerySet(models.QuerySet["Referral"]):
+    def open(self) -> ReferralQuerySet:
+        return self.filter(state__in=OPEN_REFERRAL_STATES)
+
+    def overdue(self, today: datetime.date | None = None) -> ReferralQuerySet:
+        """Delegations and entrustments whose case is still open after its deadline."""
+        today = today or timezone.localdate()
+        return self.open().filter(
+            kind__in=INBOUND_KINDS,
+            dispute__state__in=OPEN_DISPUTE_STATES,
+            dispute__deadline__lt=today,
+        )
+
+    def due_soon(self, today: datetime.date | None = None) -> ReferralQuerySet:
+        today = today or timezone.localdate()
+        return self.open().filter(
+            kind__in=INBOUND_KINDS,
+            dispute__state__in=OPEN_DISPUTE_STATES,
+            dispute__due_soon_on__lte=today,
+            dispute__deadline__gte=today,
+        )
+
+
+class Referral(ConcurrentTransitionMixin, models.Model):
+    """One crossing of a dispute between a mediation body and a court (诉调对接).
+
+    Delegations and entrustments come from the court with the court's number; litigation
+    referrals and confirmation applications go to the court, which answers with its own number
+    and decision. The dispute's state machine and the referral's move together: the services in
+    `courts.services` keep them in step inside one transaction.
+    """
+
+    kind = models.CharField(_("kind"), max_length=20, choices=ReferralKind.choices)
+    dispute = models.ForeignKey(
+        "mediation.Dispute",
+        on_delete=models.PROTECT,
+        related_name="referrals",
+        verbose_name=_("dispute"),
+    )
+    court = models.ForeignKey(
+        Court, on_delete=models.PROTECT, related_name="referrals", verbose_name=_("court")
+    )
+    state = FSMField(
+        _("state"),
+        default=ReferralState.SENT,
+        choices=ReferralState.choices,
+        protected=True,
+        db_index=True,
+    )
+    # The court's number: the pre-filing number of a delegation, the case number of an
+    # entrustment, the filing number of a litigation referral, the 民特 number of a confirmation.
+    case_number = models.CharField(_("court case number"), max_length=60, blank=True)
+    sent_at = models.DateTimeField(_("sent at"), default=timezone.now)
+    received_at = models.DateTimeField(_("received at"), null=True, blank=True)
+    filed_at = models.DateTimeField(_("filed at"), null=True, blank=True)
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    returned_at = models.DateTimeField(_("returned at"), null=True, blank=True)
+    decision = models.CharField(
+        _("decision"), max_length=20, choices=ReferralDecision.choices, blank=True
+    )
+    # Why it was returned, or the court's reasons for its decision.
+    reason = models.TextField(_("reason"), blank=True)
+    # A delegation may be extended once, with every party's consent (SPEC §4).
+    extended_days = models.PositiveSmallIntegerField(_("extended by (days)"), null=True, blank=True)
+    extension_consent = models.JSONField(_("extension consent"), default=dict, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    objects = ReferralQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-sent_at", "-id"]
+        verbose_name = _("referral")
+        verbose_name_plural = _("referrals")
+        constraints = [
+            # At most one open referral of each kind per dispute.
+            models.UniqueConstraint(
+                fields=["dispute", "kind"],
+                condition=models.Q(state__in=["sent", "received", "filed"]),
+                name="referral_one_open_per_kind",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["court", "state"], name="referral_court_state"),
+            models.Index(fields=["kind", "state"], name="referral_kind_state"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.case_number or self.dispute_id} → {self.court}"
+
+    @property
+    def is_inbound(self) -> bool:
+        """Sent by the court to a mediation body (delegation, entrustment)."""
+        return self.kind in INBOUND_KINDS
+
+    @property
+    def is_open(self) -> bool:
+        return self.state in OPEN_REFERRAL_STATES
+
+    # --- transitions. Services call these inside a locked transaction. ---------------------------
+
+    @transition(
+        field=state,
+        source=ReferralState.SENT,
+        target=ReferralState.RECEIVED,
+        permission=rules.can_receive,
+        custom={"label": _("Record receipt")},
+    )
+    def receive(self, *, at: datetime.datetime) -> None:
+        self.received_at = at
+
+    @transition(
+        field=state,
+        source=[ReferralState.SENT, ReferralState.RECEIVED],
+        target=ReferralState.RETURNED,
+        permission=rules.can_receive,
+        custom={"label": _("Return")},
+    )
+    def return_referral(self, *, at: datetime.datetime, reason: str) -> None:
+        self.returned_at = at
+        self.reason = reason
+
+    @transition(
+        field=state,
+        source=ReferralState.RECEIVED,
+        target=ReferralState.FILED,
+        conditions=[rules.is_litigation],
+        permission=rules.can_act_as_court,
+        custom={"label": _("Record filing")},
+    )
+    def file(self, *, at: datetime.datetime, case_number: str) -> None:
+        self.filed_at = at
+        self.case_number = case_number
+
+    @transition(
+        field=state,
+        source=[ReferralState.RECEIVED, ReferralState.FILED],
+        target=ReferralState.DECIDED,
+        conditions=[rules.ready_for_decision],
+        permission=rules.can_decide,
+        custom={"label": _("Record decision")},
+    )
+    def decide(
+        self, *, at: datetime.datetime, decision: str, case_number: str = "", reason: str = ""
+    ) -> None:
+        self.decided_at = at
+        self.decision = decision
+        self.reason = reason
+        if case_number:
+            self.case_number = case_number
+
+    @transition(
+        field=state,
+        source=ReferralState.RECEIVED,
+        target=ReferralState.RECEIVED,
+        conditions=[rules.is_delegation, rules.not_yet_extended, rules.case_still_open],
+        permission=rules.can_extend,
+        custom={"label": _("Extend the mediation period")},
+    )
+    def extend(self, *, at: datetime.datetime, days: int, consent: dict[str, Any]) -> None:
+        self.extended_days = days
+        self.extension_consent = {**consent, "recorded_at": at.isoformat()}
+
+
+REFERRAL_TRANSITIONS = ("receive", "return_referral", "file", "decide", "extend")
+
+
+class ReferralLogQuerySet(models.QuerySet["ReferralLog"]):
+    def update(self, **kwargs: Any) -> int:
+        raise TypeError("The referral log is append-only.")
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise TypeError("The referral log is append-only.")
+
+
+class ReferralLog(models.Model):
+    """Append-only record of every step of a referral: who, when, from, to and why."""
+
+    referral = models.ForeignKey(
+        Referral, on_delete=models.PROTECT, related_name="log_entries", verbose_name=_("referral")
+    )
+    action = models.CharField(_("action"), max_length=40)
+    from_state = models.CharField(_("from"), max_length=20, blank=True)
+    to_state = models.CharField(_("to"), max_length=20)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("actor"),
+    )
+    at = models.DateTimeField(_("at"), default=timezone.now, db_index=True)
+    reason = models.TextField(_("reason"), blank=True)
+    data = models.JSONField(_("data"), default=dict, blank=True)
+
+    objects = ReferralLogQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["at", "id"]
+        verbose_name = _("referral log entry")
+        verbose_name_plural = _("referral log")
+
+    def __str__(self) -> str:
+        return f"{self.referral_id}: {self.from_state or '∅'} → {self.to_state} ({self.action})"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None:
+            raise TypeError("The referral log is append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise TypeError("The referral log is append-only.")

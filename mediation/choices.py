@@ -111,6 +111,14 @@ CLOSE_OUTCOMES_BY_STATE: dict[str, tuple[str, ...]] = {
 }
 
 
+class DeadlineStatus(models.TextChoices):
+    """What `check_deadlines` last marked on an open case (SPEC §4)."""
+
+    NONE = "", _("Within time")
+    DUE_SOON = "due_soon", _("Due soon")
+    OVERDUE = "overdue", _("Overdue")
+
+
 class SessionStatus(models.TextChoices):
     SCHEDULED = "scheduled", _("Scheduled")
     HELD = "held", _("Held")

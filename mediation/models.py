@@ -20,6 +20,7 @@ from .choices import (
     Category,
     Channel,
     CloseOutcome,
+    DeadlineStatus,
     Outcome,
     SessionStatus,
     State,
@@ -188,6 +189,12 @@ class Dispute(ConcurrentTransitionMixin, models.Model):
     deadline = models.DateField(_("deadline"), null=True, blank=True)
     # The day the case turns "due soon" (80 % of its time), stored so queues can filter on it.
     due_soon_on = models.DateField(_("due soon from"), null=True, blank=True)
+    # Marked by `check_deadlines` (cron / Celery beat) so alerts go out once; queues and filters
+    # compute due-soon and overdue from the dates above and do not depend on it.
+    deadline_status = models.CharField(
+        _("deadline status"), max_length=10, choices=DeadlineStatus.choices, blank=True
+    )
+    deadline_status_since = models.DateField(_("deadline status since"), null=True, blank=True)
     outcome = models.CharField(_("outcome"), max_length=20, choices=Outcome.choices, blank=True)
     close_outcome = models.CharField(
         _("closing outcome"), max_length=30, choices=CloseOutcome.choices, blank=True
@@ -371,18 +378,20 @@ class Dispute(ConcurrentTransitionMixin, models.Model):
         field=state,
         source=State.CONFIRMING,
         target=State.CONFIRMED,
-        conditions=[rules.has_court],
+        conditions=[rules.court_has_received_confirmation],
         permission=rules.can_decide_confirmation,
         custom={"label": _("Confirm")},
     )
-    def confirm(self, *, case_number: str) -> None:
-        self.court_case_number = case_number or self.court_case_number
+    def confirm(self) -> None:
+        # The ruling number (民特) is kept on the confirmation referral, not over the case's
+        # own court number.
+        pass
 
     @transition(
         field=state,
         source=State.CONFIRMING,
         target=State.MEDIATING,
-        conditions=[rules.has_court],
+        conditions=[rules.court_has_received_confirmation],
         permission=rules.can_decide_confirmation,
         custom={"label": _("Deny confirmation")},
     )

@@ -88,9 +88,11 @@ def within_confirmation_window(dispute: Dispute) -> bool:
     return timezone.localdate() <= dispute.signed_at + window
 
 
-@guard(_("The case has no court to decide on it."))
-def has_court(dispute: Dispute) -> bool:
-    return dispute.court_id is not None
+@guard(_("The court has not recorded receipt of the confirmation application."))
+def court_has_received_confirmation(dispute: Dispute) -> bool:
+    return dispute.referrals.filter(
+        kind="confirmation", state="received", court_id=dispute.court_id
+    ).exists()
 
 
 # --- permissions ---------------------------------------------------------------------------------

@@ -8,6 +8,7 @@ from django.db.models import Prefetch, Q, QuerySet
 from django.utils.translation import gettext as _
 from django_fsm import Transition
 
+from courts.models import Referral
 from parties.models import CaseParty
 
 from .exceptions import NotFound
@@ -24,7 +25,10 @@ def disputes_visible_to(user: Any) -> QuerySet[Dispute]:
     if scope.is_body_staff:
         visible |= Q(body_id=scope.body_id)
     if scope.court_id is not None and scope.has(Role.COURT):
-        visible |= Q(court_id=scope.court_id)
+        # The case's current court, and any court it has crossed to or come from.
+        visible |= Q(court_id=scope.court_id) | Q(
+            pk__in=Referral.objects.filter(court_id=scope.court_id).values("dispute_id")
+        )
     if scope.party_id is not None:
         visible |= Q(pk__in=CaseParty.objects.filter(party_id=scope.party_id).values("dispute_id"))
     if not visible:

@@ -19,12 +19,23 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_fsm import ConcurrentTransition
 
-from courts.models import Court
+from courts import linkage
+from courts.case_numbers import validate_case_number
+from courts.models import Court, CourtLevel
 from parties.models import CaseParty, Party, PartyRole
 from parties.services import PartyInput, attach_parties
 
 from . import rules
-from .choices import CLOSE_OUTCOMES_BY_STATE, COURT_CHANNELS, Category, Outcome, State, Track
+from .choices import (
+    CLOSE_OUTCOMES_BY_STATE,
+    COURT_CHANNELS,
+    Category,
+    Channel,
+    DeadlineStatus,
+    Outcome,
+    State,
+    Track,
+)
 from .exceptions import Conflict, Forbidden, NotFound
 from .models import (
     TRANSITION_NAMES,
@@ -67,11 +78,47 @@ def next_reference(year: int) -> str:
     return f"{settings.FENGQIAO_REFERENCE_PREFIX}-{year}-{counter.last:06d}"
 
 
-def _check_may_register(actor: Any, body: MediationBody) -> None:
+def _check_may_register(actor: Any, data: DisputeInput) -> None:
     scope = scope_of(actor)
+    body = data.body
     if scope.is_superuser or scope.is_clerk_of(body.id) or scope.is_director_of(body.id):
         return
+    # A court registers the cases it delegates or entrusts (诉前委派, 诉中委托) itself.
+    if data.channel in COURT_CHANNELS and data.court and scope.is_court_staff_of(data.court.pk):
+        return
     raise Forbidden(_("Only the body's clerks and directors may register disputes for it."))
+
+
+# The court's case number a delegated or entrusted case arrives with: a pre-filing mediation
+# number (民诉前调) for a delegation, the number of the pending suit for an entrustment.
+COURT_CASE_TYPES = {
+    Channel.COURT_DELEGATED: ("民诉前调",),
+    Channel.COURT_ENTRUSTED: ("民初", "民终", "民再"),
+}
+
+
+def _validate_court_reference(data: DisputeInput) -> str:
+    """The canonical court case number of a court case; errors name the field."""
+    if data.channel not in COURT_CHANNELS:
+        if data.court_case_number:
+            raise ValidationError(
+                {"court_case_number": _("Only a court-delegated case has a court case number.")}
+            )
+        return ""
+    if not data.court:
+        raise ValidationError({"court": _("A court-delegated case needs the delegating court.")})
+    if not data.court_case_number.strip():
+        raise ValidationError(
+            {"court_case_number": _("A court-delegated case needs the court's case number.")}
+        )
+    try:
+        return validate_case_number(
+            data.court_case_number,
+            court_code=data.court.code,
+            case_types=COURT_CASE_TYPES[data.channel],
+        )
+    except ValidationError as exc:
+        raise ValidationError({"court_case_number": exc.messages}) from exc
 
 
 def _validate_dispute_fields(
@@ -108,7 +155,7 @@ def register_dispute(
 
     `at` (when it was registered, default now) is for trusted callers replaying history.
     """
-    _check_may_register(actor, data.body)
+    _check_may_register(actor, data)
     _validate_dispute_fields(
         category=data.category,
         body=data.body,
@@ -120,8 +167,7 @@ def register_dispute(
         raise ValidationError({"track": _("Unknown track.")})
     if not any(p.role == PartyRole.APPLICANT for p in data.parties):
         raise ValidationError({"parties": _("A dispute needs at least one applicant.")})
-    if data.channel in COURT_CHANNELS and not data.court:
-        raise ValidationError({"court": _("A court-delegated case needs the delegating court.")})
+    court_case_number = _validate_court_reference(data)
 
     dispute = Dispute(
         reference=next_reference(data.received_at.year),
@@ -130,7 +176,7 @@ def register_dispute(
         track=data.track or data.body.track,
         body=data.body,
         court=data.court,
-        court_case_number=data.court_case_number,
+        court_case_number=court_case_number,
         title=data.title.strip(),
         facts=data.facts,
         claimed_amount=data.claimed_amount,
@@ -141,15 +187,17 @@ def register_dispute(
     dispute.full_clean(exclude=["reference", "state"])
     dispute.save()
     attach_parties(dispute, data.parties)
+    at = at or timezone.now()
     TransitionLog.objects.create(
         dispute=dispute,
         transition="register",
         from_state="",
         to_state=State.REGISTERED,
         actor=dispute.created_by,
-        at=at or timezone.now(),
+        at=at,
         data={"channel": data.channel, "parties": len(data.parties)},
     )
+    linkage.after_registration(dispute=dispute, actor=actor, at=at)
     return dispute
 
 
@@ -427,6 +475,7 @@ def _prepare_apply_confirmation(
     dispute: Dispute, data: Mapping[str, Any], today: datetime.date
 ) -> Prepared:
     court = _get_court(data.get("court"))
+    check_confirmation_court(dispute, court)
     return Prepared(
         kwargs={"court": court}, reason=_reason(data, required=False), log_data={"court": court.pk}
     )
@@ -434,19 +483,53 @@ def _prepare_apply_confirmation(
 
 def _prepare_confirm(dispute: Dispute, data: Mapping[str, Any], today: datetime.date) -> Prepared:
     case_number = str(data.get("case_number") or "").strip()
-    return Prepared(
-        kwargs={"case_number": case_number},
-        reason=_reason(data, required=False),
-        log_data={"case_number": case_number} if case_number else {},
-    )
+    if not case_number:
+        raise ValidationError({"case_number": _("Give the court's ruling number (民特).")})
+    try:
+        case_number = validate_case_number(
+            case_number,
+            court_code=dispute.court.code if dispute.court else None,
+            case_types=("民特",),
+        )
+    except ValidationError as exc:
+        raise ValidationError({"case_number": exc.messages}) from exc
+    return Prepared(reason=_reason(data, required=False), log_data={"case_number": case_number})
+
+
+def check_litigation_court(dispute: Dispute, court: Court) -> None:
+    """SPEC §3: a delegated or entrusted case goes back to the court that sent it."""
+    origin = linkage.delegating_court(dispute)
+    if origin is not None and court.pk != origin.pk:
+        raise ValidationError(
+            {
+                "court": _(
+                    "A court-delegated case goes back to the court that delegated it: %(court)s."
+                )
+                % {"court": origin.name}
+            }
+        )
+
+
+def check_confirmation_court(dispute: Dispute, court: Court) -> None:
+    """SPEC §2: confirmation is applied for at the delegating court, or else at a basic court
+    (the one where the body sits)."""
+    origin = linkage.delegating_court(dispute)
+    if origin is not None and court.pk != origin.pk:
+        raise ValidationError(
+            {
+                "court": _("Apply to the court that delegated the case: %(court)s.")
+                % {"court": origin.name}
+            }
+        )
+    if origin is None and court.level != CourtLevel.BASIC:
+        raise ValidationError(
+            {"court": _("Judicial confirmation is applied for at a basic court.")}
+        )
 
 
 def _prepare_refer(dispute: Dispute, data: Mapping[str, Any], today: datetime.date) -> Prepared:
     court = _get_court(data.get("court"))
-    if dispute.channel in COURT_CHANNELS and dispute.court_id and court.pk != dispute.court_id:
-        raise ValidationError(
-            {"court": _("A court-delegated case goes back to the court that delegated it.")}
-        )
+    check_litigation_court(dispute, court)
     return Prepared(
         kwargs={"court": court}, reason=_reason(data, required=False), log_data={"court": court.pk}
     )
@@ -574,6 +657,14 @@ def take_transition(
         reason=prepared.reason,
         data=prepared.log_data,
     )
+    linkage.after_transition(
+        dispute=dispute,
+        name=name,
+        actor=None if system else actor,
+        at=at,
+        reason=prepared.reason,
+        data=prepared.log_data,
+    )
     return dispute
 
 
@@ -584,6 +675,13 @@ IMPORTABLE_STATES = {
     State.FAILED: Outcome.FAILURE,
     State.WITHDRAWN: Outcome.WITHDRAWN,
     State.DECLINED: Outcome.DECLINED,
+}
+# The transition an imported conclusion stands for, so its referrals follow as for a live one.
+IMPORTED_AS_TRANSITION = {
+    State.SIGNED: "sign",
+    State.FAILED: "fail",
+    State.WITHDRAWN: "withdraw",
+    State.DECLINED: "decline",
 }
 
 
@@ -626,15 +724,66 @@ def record_imported_conclusion(
     # The state field is protected against assignment: write it with an UPDATE, as the FSM's
     # concurrency check would, guarded by the state we locked.
     Dispute.objects.filter(pk=dispute.pk, state=from_state).update(**fields)
+    at = timezone.make_aware(datetime.datetime.combine(concluded_at, datetime.time(12)))
     TransitionLog.objects.create(
         dispute=dispute,
         transition="import",
         from_state=from_state,
         to_state=state,
         actor=actor if getattr(actor, "pk", None) else None,
-        at=timezone.make_aware(datetime.datetime.combine(concluded_at, datetime.time(12))),
+        at=at,
         reason=source,
         data={"imported": True},
     )
     dispute.refresh_from_db()
+    # A delegated case concluded on paper still reports back to its court.
+    linkage.after_transition(
+        dispute=dispute,
+        name=IMPORTED_AS_TRANSITION[state],
+        actor=actor,
+        at=at,
+        reason=source,
+        data={"imported": True},
+    )
     return dispute
+
+
+# --- deadlines -----------------------------------------------------------------------------------
+
+
+@dataclass
+class DeadlineMarks:
+    """What one run of `mark_deadlines` changed."""
+
+    due_soon: list[Dispute] = field(default_factory=list)
+    overdue: list[Dispute] = field(default_factory=list)
+    cleared: int = 0
+
+
+@transaction.atomic
+def mark_deadlines(today: datetime.date | None = None) -> DeadlineMarks:
+    """Mark open cases due soon or overdue as of `today` (SPEC §4); clear the mark of cases that
+    concluded or had their deadline extended. Idempotent: a second run the same day changes
+    nothing, so each case is reported once when it crosses a line."""
+    today = today or timezone.localdate()
+    marks = DeadlineMarks()
+    wanted = {
+        DeadlineStatus.OVERDUE: Dispute.objects.overdue(today),
+        DeadlineStatus.DUE_SOON: Dispute.objects.due_soon(today),
+    }
+    for status, queryset in wanted.items():
+        changed = list(
+            queryset.exclude(deadline_status=status)
+            .select_for_update(of=("self",))
+            .select_related("body", "court")
+        )
+        Dispute.objects.filter(pk__in=[d.pk for d in changed]).update(
+            deadline_status=status, deadline_status_since=today
+        )
+        (marks.overdue if status == DeadlineStatus.OVERDUE else marks.due_soon).extend(changed)
+    marked = Dispute.objects.exclude(deadline_status=DeadlineStatus.NONE)
+    stale = marked.exclude(pk__in=wanted[DeadlineStatus.OVERDUE].values("pk")).exclude(
+        pk__in=wanted[DeadlineStatus.DUE_SOON].values("pk")
+    )
+    marks.cleared = stale.update(deadline_status=DeadlineStatus.NONE, deadline_status_since=None)
+    return marks

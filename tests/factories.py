@@ -11,7 +11,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.utils import timezone
 
-from courts.models import Court, CourtLevel, CourtStaff
+from courts.models import Court, CourtLevel, CourtStaff, Referral, ReferralKind
 from mediation.choices import BodyKind, Category, Channel, Track
 from mediation.models import Dispute, MediationBody, MediationSession, Mediator, StaffMember
 from mediation.roles import Role
@@ -148,6 +148,17 @@ class MediationSessionFactory(factory.django.DjangoModelFactory):
     dispute = factory.SubFactory(DisputeFactory)
     scheduled_at = factory.LazyFunction(lambda: timezone.now() + datetime.timedelta(days=1))
     place = "第一调解室"
+
+
+class ReferralFactory(factory.django.DjangoModelFactory):
+    """A referral as stored, without its log; real ones are made by `courts.services`."""
+
+    class Meta:
+        model = Referral
+
+    kind = ReferralKind.CONFIRMATION
+    dispute = factory.SubFactory(DisputeFactory)
+    court = factory.SubFactory(CourtFactory)
 
 
 def dispute_with_parties(**kwargs: Any) -> Dispute:

@@ -57,6 +57,9 @@ def dispute_in(world: Any, state: str, **overrides: Any) -> Dispute:
     f.CasePartyFactory(dispute=dispute, party=world.party_user.party, role=PartyRole.APPLICANT)
     f.CasePartyFactory(dispute=dispute, role=PartyRole.RESPONDENT)
     f.MediationSessionFactory(dispute=dispute)
+    if state == "confirming":
+        # The court has the application in hand, so it can rule on it.
+        f.ReferralFactory(dispute=dispute, court=world.court, state="received")
     return dispute
 
 

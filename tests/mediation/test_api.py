@@ -7,6 +7,7 @@ import re
 from typing import Any
 
 import pytest
+from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -609,3 +610,10 @@ def test_schema_and_docs_are_served_offline(world: World, client: Any) -> None:
     page = docs.content.decode()
     assert "swagger-ui" in page
     assert "cdn.jsdelivr.net" not in page and "unpkg.com" not in page
+
+
+def test_schema_validates_without_warnings(tmp_path: Any) -> None:
+    """Unnamed enum collisions and unresolvable fields surface here, not in a client's build."""
+    target = tmp_path / "schema.yml"
+    call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(target))
+    assert "/api/v1/referrals/{id}/transitions/{name}/" in target.read_text()

@@ -11,6 +11,7 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.db.models import Count
 
+from courts.models import Referral, ReferralKind
 from mediation.choices import Category, State, Track
 from mediation.models import Dispute, TransitionLog
 from mediation.roles import Role, scope_of
@@ -67,3 +68,15 @@ def test_it_prints_working_demo_logins(seeded: str) -> None:
         user = get_user_model().objects.get(username=username)
         assert user.check_password("fengqiao-demo")
     assert Role.DIRECTOR in scope_of(get_user_model().objects.get(username="director1")).roles
+
+
+def test_both_demo_courts_have_every_kind_of_referral_and_a_login(seeded: str) -> None:
+    for username in ("court1", "court2"):
+        court_id = scope_of(get_user_model().objects.get(username=username)).court_id
+        kinds = set(Referral.objects.filter(court_id=court_id).values_list("kind", flat=True))
+        assert kinds == {k.value for k in ReferralKind}, username
+    # Some delegations wait in a body's queue, some are overdue, some were reported back.
+    assert Referral.objects.filter(kind=ReferralKind.DELEGATION, state="sent").exists()
+    assert Referral.objects.overdue().exists()
+    assert Referral.objects.filter(decision="mediated").exists()
+    assert Referral.objects.filter(kind=ReferralKind.LITIGATION, state="filed").exists()

@@ -5,6 +5,11 @@ generated when none made by the demo clerks exist yet. Every dispute is carried 
 state machine with backdated times, so the log reads like a real history. The one step the FSM
 cannot replay yet is signing (the signature feature is a later issue): signed cases take the
 documented import path, which logs them as imported.
+
+Every fourth case comes from a court (诉前委派 or 诉中委托), alternating between the two demo courts;
+cases that fail go back to their court, signed ones apply for judicial confirmation, and the
+courts' side (receipt, filing, decision) is taken by the demo court users through
+`courts.services`, exactly as the court inbox and the API take it.
 """
 
 from __future__ import annotations
@@ -21,7 +26,8 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
-from courts.models import Court, CourtLevel, CourtStaff
+from courts import services as court_services
+from courts.models import OUTBOUND_KINDS, Court, CourtLevel, CourtStaff, Referral, ReferralKind
 from mediation import services
 from mediation.choices import BodyKind, Category, Channel, State, Track
 from mediation.models import Dispute, MediationBody, Mediator, StaffMember
@@ -190,19 +196,47 @@ PATHS: dict[str, list[str]] = {
         "draft_agreement",
         "import_signed",
         "apply_confirmation",
-        "confirm",
+        "court:receive",
+        "court:decide:confirmed",
     ],
     State.FAILED: ["accept", "assign", "session", "start", "fail"],
     State.REFERRED: ["accept", "assign", "session", "start", "fail", "refer_to_court"],
     State.DECLINED: ["decline"],
     State.WITHDRAWN: ["accept", "assign", "withdraw"],
 }
+# Steps prefixed "court:" are the court's, taken on the open referral to it. Filing a litigation
+# referral closes the case (outcome court_filed).
 CLOSED_PATHS = [
     PATHS[State.SIGNED] + ["close:performed"],
-    PATHS[State.REFERRED] + ["close:court_filed"],
+    PATHS[State.REFERRED] + ["court:receive", "court:file", "court:decide:judgment"],
     PATHS[State.CONFIRMED] + ["close:performed"],
     PATHS[State.FAILED] + ["close:no_further_action"],
 ]
+# Some open cases show a court's receipt, or a refused confirmation that sent the case back to
+# mediation.
+RECEIVED_BY_COURT = {State.CONFIRMING: PATHS[State.CONFIRMING] + ["court:receive"]}
+DENIED_CONFIRMATION = PATHS[State.CONFIRMING] + ["court:receive", "court:decide:denied"]
+
+
+def path_for(target: str, number: int) -> list[str]:
+    if target == State.CLOSED:
+        path = CLOSED_PATHS[number % len(CLOSED_PATHS)]
+        # Some suits are filed but not yet decided by the court.
+        return path[:-1] if path[-1].startswith("court:decide") and number % 8 != 1 else path
+    if target == State.MEDIATING and number % 6 == 3:
+        return DENIED_CONFIRMATION
+    if target in RECEIVED_BY_COURT and number % 2 == 0:
+        return RECEIVED_BY_COURT[target]
+    if target == State.REFERRED and number % 2 == 1:
+        return PATHS[target] + ["court:receive"]
+    return PATHS[target]
+
+
+def court_channel(number: int) -> str | None:
+    """Every fourth case comes from a court; every third of those is entrusted during a suit."""
+    if number % 4:
+        return None
+    return Channel.COURT_ENTRUSTED if number % 12 == 8 else Channel.COURT_DELEGATED
 
 
 def make_resident_id(rng: random.Random, birth: datetime.date, male: bool) -> str:
@@ -297,9 +331,8 @@ class Command(BaseCommand):
         for number, target in enumerate(targets):
             category = categories[number % len(categories)]
             scenario = self._scenario(rng, category, number, bodies, courts, bank)
-            if target in (State.CONFIRMING, State.CONFIRMED) or (
-                target == State.CLOSED and number % 4 == 2
-            ):
+            path = path_for(target, number)
+            if "apply_confirmation" in path:
                 # Judicial confirmation must be applied for within 30 days of signing.
                 age = rng.randrange(14, 24)
             elif target in (
@@ -314,24 +347,70 @@ class Command(BaseCommand):
             else:
                 age = rng.randrange(30, 200)
             received = today - datetime.timedelta(days=age)
-            if scenario["channel"] in (Channel.COURT_DELEGATED, Channel.COURT_ENTRUSTED):
-                scenario["court_case_number"] = (
-                    f"({received.year}){courts[0].code}民诉前调{100 + number}号"
-                )
-            body = scenario["body"]
-            clerk = cast.clerks[body.pk]
             start = timezone.make_aware(datetime.datetime.combine(received, datetime.time(9, 30)))
-            dispute = services.register_dispute(
-                actor=clerk,
-                data=services.DisputeInput(received_at=received, **scenario),
-                at=start,
-            )
+            channel = court_channel(number)
+            if channel is None:
+                dispute = services.register_dispute(
+                    actor=cast.clerks[scenario["body"].pk],
+                    data=services.DisputeInput(received_at=received, **scenario),
+                    at=start,
+                )
+            else:
+                court = courts[(number // 4) % 2]
+                dispute = self._from_court(
+                    channel, court, scenario, received, start, number, target, cast
+                )
             if not portal_party_set:
                 self._give_portal_account(dispute)
                 portal_party_set = True
-            path = PATHS[target] if target in PATHS else CLOSED_PATHS[number % len(CLOSED_PATHS)]
             self._walk(dispute, path, cast, courts, start, age, rng)
+        services.mark_deadlines(today)
         return len(targets)
+
+    def _from_court(
+        self,
+        channel: str,
+        court: Court,
+        scenario: dict[str, Any],
+        received: datetime.date,
+        start: datetime.datetime,
+        number: int,
+        target: str,
+        cast: Cast,
+    ) -> Dispute:
+        """A delegated or entrusted case. Those still waiting were sent by the court through the
+        system and wait in the body's queue; the others were handed over on paper and
+        registered by the body's clerk (which records their receipt at once)."""
+        if channel == Channel.COURT_DELEGATED:
+            case_number = f"({received.year}){court.code}民诉前调{100 + number}号"
+        else:
+            case_number = f"({received.year}){court.code}民初{2000 + number}号"
+        if target == State.REGISTERED:
+            fields = {k: v for k, v in scenario.items() if k not in ("channel", "court", "body")}
+            referral = court_services.delegate(
+                actor=cast.court_users[court.pk],
+                data=court_services.DelegationInput(
+                    kind=ReferralKind.DELEGATION
+                    if channel == Channel.COURT_DELEGATED
+                    else ReferralKind.ENTRUSTMENT,
+                    court=court,
+                    body=scenario["body"],
+                    case_number=case_number,
+                    delegated_on=received,
+                    **fields,
+                ),
+                at=start,
+            )
+            return referral.dispute
+        return services.register_dispute(
+            actor=cast.clerks[scenario["body"].pk],
+            data=services.DisputeInput(
+                received_at=received,
+                **{**scenario, "channel": channel, "court": court},
+                court_case_number=case_number,
+            ),
+            at=start,
+        )
 
     def _walk(
         self,
@@ -372,11 +451,40 @@ class Command(BaseCommand):
                     source="演示数据：纸质协议已由各方签署 (demo data: signed on paper)",
                 )
                 continue
+            if step.startswith("court:"):
+                self._court_step(dispute, step.split(":")[1:], cast, at, rng)
+                continue
             name, _, value = step.partition(":")
             actor, data = self._actor_and_data(name, value, dispute, mediator, cast, courts, rng)
             services.take_transition(
                 actor=actor, dispute_id=dispute.pk, name=name, data=data, at=at
             )
+
+    def _court_step(
+        self,
+        dispute: Dispute,
+        step: list[str],
+        cast: Cast,
+        at: datetime.datetime,
+        rng: random.Random,
+    ) -> None:
+        """The court's side of a referral, as a court user takes it in the inbox."""
+        referral = Referral.objects.open().get(dispute=dispute, kind__in=OUTBOUND_KINDS)
+        name, data = step[0], {}
+        year = timezone.localdate(at).year
+        if name == "file":
+            data = {"case_number": f"({year}){referral.court.code}民初{rng.randrange(100, 9999)}号"}
+        elif name == "decide":
+            data = {"decision": step[1], "reason": "经审查，依法作出裁定。"}
+            if referral.kind == ReferralKind.CONFIRMATION:
+                data["case_number"] = f"({year}){referral.court.code}民特{rng.randrange(10, 999)}号"
+        court_services.take_referral_transition(
+            actor=cast.court_users[referral.court_id],
+            referral_id=referral.pk,
+            name=name,
+            data=data,
+            at=at,
+        )
 
     def _actor_and_data(
         self,
@@ -389,7 +497,8 @@ class Command(BaseCommand):
         rng: random.Random,
     ) -> tuple[Any, dict[str, Any]]:
         body_id = dispute.body_id
-        court = courts[0] if dispute.court_id in (None, courts[0].pk) else dispute.court
+        # The court the case came from, or one of the two demo courts by turns.
+        court = dispute.court or rng.choice(courts[:2])
         match name:
             case "accept":
                 return cast.clerks[body_id], {}
@@ -409,11 +518,6 @@ class Command(BaseCommand):
                 }
             case "apply_confirmation":
                 return mediator.user, {"court": court.pk}
-            case "confirm":
-                year = timezone.localdate().year
-                return cast.court_users[court.pk], {
-                    "case_number": f"({year}){court.code}民特{rng.randrange(10, 999)}号"
-                }
             case "fail":
                 return mediator.user, {"reason": "双方分歧较大，经多次调解未能达成协议"}
             case "refer_to_court":
@@ -508,8 +612,6 @@ class Command(BaseCommand):
                 parties.append(self._person(rng, PartyRole.AGENT, represents=0))
             body = [bodies["traffic"], bodies["community"], bodies["invited"]][number % 3]
             channel = Channel.POLICE if body == bodies["traffic"] else Channel.WALK_IN
-            if body == bodies["invited"]:
-                channel = Channel.COURT_DELEGATED
             title = (
                 "机动车交通事故责任纠纷（"
                 + rng.choice(["追尾", "侧面碰撞", "行人受伤", "非机动车碰撞"])
@@ -558,7 +660,7 @@ class Command(BaseCommand):
             if number % 2 == 0:
                 parties.append(self._person(rng, PartyRole.RESPONDENT))  # a guarantor
             body = bodies["invited"]
-            channel = Channel.INSTITUTION if number % 4 else Channel.COURT_DELEGATED
+            channel = Channel.INSTITUTION
             title = rng.choice(["金融借款合同纠纷", "信用卡纠纷", "保证合同纠纷"])
             facts = "被申请人向申请人借款后未按约定归还本息，申请人要求被申请人归还欠款本金及利息。"
             claimed = Decimal(rng.randrange(100, 50000)) * 100
@@ -580,9 +682,7 @@ class Command(BaseCommand):
             "title": title,
             "facts": facts,
             "claimed_amount": claimed,
-            "court": courts[0]
-            if channel in (Channel.COURT_DELEGATED, Channel.COURT_ENTRUSTED)
-            else None,
+            "court": None,
             "parties": parties,
         }
 

@@ -1,10 +1,14 @@
+"""One router for API v1, so its root lists every resource of every app."""
+
 from rest_framework.routers import DefaultRouter
 
-from .reference_views import CourtViewSet, MediationBodyViewSet, MediatorViewSet
-from .views import DisputeViewSet
+from courts.api.views import ReferralViewSet
+from mediation.api.reference_views import CourtViewSet, MediationBodyViewSet, MediatorViewSet
+from mediation.api.views import DisputeViewSet
 
 router = DefaultRouter()
 router.register("disputes", DisputeViewSet, basename="dispute")
+router.register("referrals", ReferralViewSet, basename="referral")
 router.register("bodies", MediationBodyViewSet, basename="body")
 router.register("mediators", MediatorViewSet, basename="mediator")
 router.register("courts", CourtViewSet, basename="court")

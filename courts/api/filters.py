@@ -1,0 +1,32 @@
+from typing import Any
+
+import django_filters
+from django.db.models import QuerySet
+
+from courts.models import OPEN_REFERRAL_STATES, Court, Referral, ReferralKind, ReferralState
+from courts.selectors import overdue_referral_q
+from mediation.models import MediationBody
+
+
+class ReferralFilter(django_filters.FilterSet):
+    kind = django_filters.MultipleChoiceFilter(choices=ReferralKind.choices)
+    state = django_filters.MultipleChoiceFilter(choices=ReferralState.choices)
+    court = django_filters.ModelChoiceFilter(queryset=Court.objects.all())
+    body = django_filters.ModelChoiceFilter(
+        field_name="dispute__body", queryset=MediationBody.objects.all()
+    )
+    dispute = django_filters.NumberFilter(field_name="dispute_id")
+    open = django_filters.BooleanFilter(method="filter_open")
+    overdue = django_filters.BooleanFilter(method="filter_overdue")
+
+    class Meta:
+        model = Referral
+        fields = ["kind", "state", "court", "body", "dispute"]
+
+    def filter_open(self, queryset: QuerySet[Referral], name: str, value: Any) -> QuerySet:
+        open_q = {"state__in": OPEN_REFERRAL_STATES}
+        return queryset.filter(**open_q) if value else queryset.exclude(**open_q)
+
+    def filter_overdue(self, queryset: QuerySet[Referral], name: str, value: Any) -> QuerySet:
+        q = overdue_referral_q()
+        return queryset.filter(q) if value else queryset.exclude(q)

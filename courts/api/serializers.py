@@ -1,0 +1,206 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from courts.models import (
+    INBOUND_KINDS,
+    OUTBOUND_KINDS,
+    Court,
+    Referral,
+    ReferralDecision,
+    ReferralKind,
+    ReferralLog,
+    ReferralState,
+)
+from mediation.api.serializers import Amount
+from mediation.choices import Category, Track
+from mediation.models import Dispute, MediationBody
+from mediation.selectors import may_see_personal_data
+from parties.serializers import CasePartySerializer, PartyInputSerializer
+
+
+class CourtBriefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Court
+        fields = ["id", "name", "code"]
+
+
+class DisputeBriefSerializer(serializers.ModelSerializer):
+    """What a court sees of the case behind a referral; personal numbers masked for it."""
+
+    state_label = serializers.CharField(source="get_state_display", read_only=True)
+    category_label = serializers.CharField(source="get_category_display", read_only=True)
+    body_name = serializers.CharField(source="body.name", read_only=True)
+    overdue = serializers.SerializerMethodField()
+    parties = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Dispute
+        fields = [
+            "id",
+            "reference",
+            "title",
+            "state",
+            "state_label",
+            "category",
+            "category_label",
+            "body",
+            "body_name",
+            "claimed_amount",
+            "received_at",
+            "deadline",
+            "overdue",
+            "parties",
+        ]
+        read_only_fields = fields
+
+    def get_overdue(self, obj: Dispute) -> bool:
+        return obj.is_overdue()
+
+    @extend_schema_field(CasePartySerializer(many=True))
+    def get_parties(self, obj: Dispute) -> list[dict[str, Any]]:
+        request = self.context.get("request")
+        show = bool(request) and may_see_personal_data(request.user, obj)
+        return CasePartySerializer(
+            obj.case_parties.all(), many=True, context={"show_personal_data": show}
+        ).data
+
+
+class ReferralSerializer(serializers.ModelSerializer):
+    kind_label = serializers.CharField(source="get_kind_display", read_only=True)
+    state_label = serializers.CharField(source="get_state_display", read_only=True)
+    decision_label = serializers.CharField(source="get_decision_display", read_only=True)
+    direction = serializers.SerializerMethodField()
+    court = CourtBriefSerializer(read_only=True)
+    dispute = DisputeBriefSerializer(read_only=True)
+    overdue = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Referral
+        fields = [
+            "id",
+            "kind",
+            "kind_label",
+            "direction",
+            "state",
+            "state_label",
+            "court",
+            "dispute",
+            "case_number",
+            "sent_at",
+            "received_at",
+            "filed_at",
+            "decided_at",
+            "returned_at",
+            "decision",
+            "decision_label",
+            "reason",
+            "overdue",
+            "extended_days",
+            "extension_consent",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(serializers.ChoiceField(choices=["to_body", "to_court"]))
+    def get_direction(self, obj: Referral) -> str:
+        return "to_body" if obj.kind in INBOUND_KINDS else "to_court"
+
+    def get_overdue(self, obj: Referral) -> bool:
+        annotated = getattr(obj, "is_overdue", None)
+        if annotated is not None:
+            return bool(annotated)
+        return obj.is_inbound and obj.is_open and obj.dispute.is_overdue()
+
+
+class DelegationDisputeSerializer(serializers.Serializer):
+    """The case a court delegates: as a registration, without what the referral says."""
+
+    category = serializers.ChoiceField(choices=Category.choices)
+    track = serializers.ChoiceField(choices=Track.choices, required=False, allow_blank=True)
+    title = serializers.CharField(max_length=200)
+    facts = serializers.CharField(required=False, allow_blank=True)
+    claimed_amount = serializers.DecimalField(required=False, allow_null=True, **Amount)
+    parties = PartyInputSerializer(many=True, allow_empty=False)
+
+
+class DelegationCreateSerializer(serializers.Serializer):
+    """A court delegates (诉前委派) or entrusts (诉中委托) a case to a mediation body."""
+
+    kind = serializers.ChoiceField(
+        choices=[(k.value, k.label) for k in ReferralKind if k in INBOUND_KINDS]
+    )
+    body = serializers.PrimaryKeyRelatedField(queryset=MediationBody.objects.all())
+    court = serializers.PrimaryKeyRelatedField(
+        queryset=Court.objects.all(),
+        required=False,
+        help_text="Defaults to the caller's court.",
+    )
+    case_number = serializers.CharField(
+        max_length=60,
+        help_text="The court's number: (2026)赣0102民诉前调123号 for a delegation, "
+        "(2026)赣0102民初456号 for an entrustment.",
+    )
+    delegated_on = serializers.DateField(required=False, help_text="Defaults to today.")
+    dispute = DelegationDisputeSerializer()
+
+    def validate_delegated_on(self, value: Any) -> Any:
+        if value > timezone.localdate():
+            raise serializers.ValidationError(_("The delegation date cannot be in the future."))
+        return value
+
+
+class OutboundReferralCreateSerializer(serializers.Serializer):
+    """A body sends a case to court: to litigation (转诉讼) or for confirmation (司法确认)."""
+
+    kind = serializers.ChoiceField(
+        choices=[(k.value, k.label) for k in ReferralKind if k in OUTBOUND_KINDS]
+    )
+    dispute = serializers.IntegerField()
+    court = serializers.PrimaryKeyRelatedField(queryset=Court.objects.all())
+    reason = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+
+
+class ReferralTransitionInputSerializer(serializers.Serializer):
+    reason = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+    case_number = serializers.CharField(
+        required=False, allow_blank=True, max_length=60, help_text="file, decide (confirmation)"
+    )
+    decision = serializers.ChoiceField(
+        choices=ReferralDecision.choices, required=False, help_text="decide"
+    )
+    days = serializers.IntegerField(required=False, help_text="extend")
+    consenting_parties = serializers.ListField(
+        child=serializers.IntegerField(),
+        required=False,
+        help_text="extend: ids of the case parties who consented",
+    )
+    expected_state = serializers.ChoiceField(
+        choices=ReferralState.choices,
+        required=False,
+        help_text="The state the caller saw; a different current state answers 409.",
+    )
+
+
+class ReferralStepSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    label = serializers.CharField()
+
+
+class ReferralLogSerializer(serializers.ModelSerializer):
+    actor = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ReferralLog
+        fields = ["id", "action", "from_state", "to_state", "actor", "at", "reason", "data"]
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_actor(self, obj: ReferralLog) -> str | None:
+        if obj.actor is None:
+            return None
+        full = f"{obj.actor.last_name}{obj.actor.first_name}".strip()
+        return full or obj.actor.get_username()

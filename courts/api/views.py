@@ -1,0 +1,142 @@
+"""API v1 for court linkage: /api/v1/referrals/ (SPEC §7). Thin: parse, call a service, answer."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Prefetch, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiParameter, PolymorphicProxySerializer, extend_schema
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from courts import selectors, services
+from courts.models import INBOUND_KINDS, OUTBOUND_KINDS, Court, Referral
+from mediation.exceptions import Forbidden
+from mediation.roles import scope_of
+from parties.models import CaseParty
+from parties.serializers import PartyInputSerializer
+
+from .filters import ReferralFilter
+from .serializers import (
+    DelegationCreateSerializer,
+    OutboundReferralCreateSerializer,
+    ReferralLogSerializer,
+    ReferralSerializer,
+    ReferralStepSerializer,
+    ReferralTransitionInputSerializer,
+)
+
+CREATE_REQUEST = PolymorphicProxySerializer(
+    component_name="ReferralCreate",
+    serializers={
+        "delegation": DelegationCreateSerializer,
+        "entrustment": DelegationCreateSerializer,
+        "litigation": OutboundReferralCreateSerializer,
+        "confirmation": OutboundReferralCreateSerializer,
+    },
+    resource_type_field_name="kind",
+)
+
+
+class ReferralViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Crossings between mediation bodies and courts, scoped to the caller's court or body."""
+
+    serializer_class = ReferralSerializer
+    filterset_class = ReferralFilter
+    http_method_names = ["get", "post", "head", "options"]
+
+    def get_queryset(self) -> QuerySet[Referral]:
+        return selectors.referral_list(self.request.user).prefetch_related(
+            Prefetch(
+                "dispute__case_parties",
+                queryset=CaseParty.objects.select_related("party").order_by("id"),
+            )
+        )
+
+    def _detail(self, referral_id: Any, code: int = status.HTTP_200_OK) -> Response:
+        referral = self.get_queryset().get(pk=referral_id)
+        return Response(self.get_serializer(referral).data, status=code)
+
+    @extend_schema(request=CREATE_REQUEST, responses={201: ReferralSerializer})
+    def create(self, request: Request) -> Response:
+        kind = request.data.get("kind") if hasattr(request.data, "get") else None
+        if kind in INBOUND_KINDS:
+            return self._delegate(request)
+        if kind in OUTBOUND_KINDS:
+            payload = OutboundReferralCreateSerializer(data=request.data)
+            payload.is_valid(raise_exception=True)
+            data = payload.validated_data
+            referral = services.send_referral(
+                actor=request.user,
+                dispute_id=data["dispute"],
+                kind=data["kind"],
+                court=data["court"],
+                reason=data.get("reason", ""),
+            )
+            return self._detail(referral.pk, status.HTTP_201_CREATED)
+        raise serializers.ValidationError(
+            {"kind": [_("Choose delegation, entrustment, litigation or confirmation.")]}
+        )
+
+    def _delegate(self, request: Request) -> Response:
+        payload = DelegationCreateSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        data = dict(payload.validated_data)
+        court = data.get("court")
+        if court is None:
+            court_id = scope_of(request.user).court_id
+            if court_id is None:
+                raise Forbidden(_("Only a court can delegate or entrust a case."))
+            court = Court.objects.get(pk=court_id)
+        case = dict(data["dispute"])
+        parties = [PartyInputSerializer.to_party_input(p) for p in case.pop("parties")]
+        referral = services.delegate(
+            actor=request.user,
+            data=services.DelegationInput(
+                kind=data["kind"],
+                court=court,
+                body=data["body"],
+                case_number=data["case_number"],
+                delegated_on=data.get("delegated_on") or timezone.localdate(),
+                parties=parties,
+                **{k: v for k, v in case.items() if v is not None},
+            ),
+        )
+        return self._detail(referral.pk, status.HTTP_201_CREATED)
+
+    @extend_schema(responses={200: ReferralStepSerializer(many=True)})
+    @action(detail=True, methods=["get"], url_path="transitions")
+    def transitions(self, request: Request, pk: str) -> Response:
+        referral = selectors.referral_get(request.user, pk)
+        names = selectors.available_referral_actions(referral, request.user)
+        return Response([{"name": n, "label": services.step_label(n)} for n in names])
+
+    @extend_schema(
+        request=ReferralTransitionInputSerializer,
+        responses={200: ReferralSerializer},
+        parameters=[OpenApiParameter("name", str, OpenApiParameter.PATH)],
+    )
+    @action(detail=True, methods=["post"], url_path=r"transitions/(?P<name>[a-z_]+)")
+    def take_transition(self, request: Request, pk: str, name: str) -> Response:
+        payload = ReferralTransitionInputSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        data = dict(payload.validated_data)
+        expected_state = data.pop("expected_state", None)
+        services.take_referral_transition(
+            actor=request.user,
+            referral_id=pk,
+            name=name,
+            data=data,
+            expected_state=expected_state,
+        )
+        return self._detail(pk)
+
+    @extend_schema(responses={200: ReferralLogSerializer(many=True)})
+    @action(detail=True, methods=["get"], url_path="log")
+    def log(self, request: Request, pk: str) -> Response:
+        referral = selectors.referral_get(request.user, pk)
+        return Response(ReferralLogSerializer(selectors.referral_log(referral), many=True).data)
