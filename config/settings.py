@@ -107,7 +107,10 @@ STORAGES = {
 MEDIA_ROOT = env.path("DJANGO_MEDIA_ROOT", default=BASE_DIR / "media")
 MEDIA_URL = "media/"
 
-LOGIN_URL = "admin:login"
+LOGIN_URL = "login"
+# Court and body staff come to work on their inbox; signing out leads back to the front page.
+LOGIN_REDIRECT_URL = "courts:inbox"
+LOGOUT_REDIRECT_URL = "home"
 
 REST_FRAMEWORK = {
     # Token first: its WWW-Authenticate header makes an anonymous request a 401, not a 403.

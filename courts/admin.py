@@ -42,10 +42,10 @@ class ReferralAdmin(admin.ModelAdmin):
     list_select_related = ["court", "dispute"]
     inlines = [ReferralLogInline]
 
-    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
-        return [f.name for f in Referral._meta.fields]
-
     def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:

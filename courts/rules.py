@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from mediation.roles import scope_of
@@ -100,3 +101,39 @@ def can_extend(referral: Referral, user: Any) -> bool:
     scope = scope_of(user)
     dispute = referral.dispute
     return scope.is_director_of(dispute.body_id) or scope.is_mediator(dispute.mediator_id)
+
+
+# --- steps by hand -------------------------------------------------------------------------------
+
+
+def step_label(name: str) -> str:
+    """The label of a referral step, in the active language."""
+    from .models import Referral
+
+    meta = getattr(Referral, name)._django_fsm
+    return str(next(iter(meta.transitions.values())).custom.get("label", name))
+
+
+def action_label(action: str) -> str:
+    """The label of a referral log action: a step, or the sending that created the referral."""
+    if action == "send":
+        return gettext("Sent")
+    try:
+        return step_label(action)
+    except AttributeError:
+        return action
+
+
+def user_refusals(referral: Referral, name: str) -> list[str]:
+    """Why a person may not take this step by hand, beyond the FSM's own guards: the body answers
+    a delegation through the case's own transitions, which keep the two in step."""
+    if _inbound(referral) and name == "decide":
+        return [
+            gettext(
+                "A delegated case is reported back by the case itself: it is decided when "
+                "the agreement is signed, mediation fails or the applicant withdraws."
+            )
+        ]
+    if _inbound(referral) and name == "return_referral":
+        return [gettext("A body refuses a delegated case by declining the dispute.")]
+    return []

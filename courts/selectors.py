@@ -14,6 +14,7 @@ from mediation.exceptions import NotFound
 from mediation.roles import Role, scope_of
 
 from .models import INBOUND_KINDS, OPEN_REFERRAL_STATES, Referral, ReferralLog
+from .rules import user_refusals
 
 
 def referrals_visible_to(user: Any) -> QuerySet[Referral]:
@@ -42,7 +43,8 @@ def overdue_referral_q(today: datetime.date | None = None) -> Q:
 
 
 def referral_list(user: Any, today: datetime.date | None = None) -> QuerySet[Referral]:
-    """Visible referrals, overdue delegations first, then open ones, newest first."""
+    """Visible referrals, overdue delegations first, then open ones, newest first; each
+    annotated with `is_overdue`."""
     return (
         referrals_visible_to(user)
         .select_related("court", "dispute__body", "dispute__mediator__user")
@@ -52,13 +54,14 @@ def referral_list(user: Any, today: datetime.date | None = None) -> QuerySet[Ref
                 default=Value(False),
                 output_field=BooleanField(),
             ),
-            is_open=Case(
+            # Not `is_open`: that is a property of the model.
+            open_rank=Case(
                 When(state__in=OPEN_REFERRAL_STATES, then=Value(True)),
                 default=Value(False),
                 output_field=BooleanField(),
             ),
         )
-        .order_by("-is_overdue", "-is_open", "-sent_at", "-id")
+        .order_by("-is_overdue", "-open_rank", "-sent_at", "-id")
     )
 
 
@@ -75,8 +78,6 @@ def referral_log(referral: Referral) -> QuerySet[ReferralLog]:
 
 def available_referral_actions(referral: Referral, user: Any) -> list[str]:
     """Steps the user may take now, in the FSM's terms (computed, never hard-coded)."""
-    from .services import user_refusals
-
     return [
         t.name
         for t in referral.get_available_user_state_transitions(user)

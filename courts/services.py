@@ -39,8 +39,10 @@ from .models import (
     REFERRAL_TRANSITIONS,
     Court,
     Referral,
+    ReferralDecision,
     ReferralKind,
 )
+from .rules import step_label, user_refusals
 from .selectors import referrals_visible_to
 
 CHANNEL_BY_KIND = {
@@ -169,25 +171,6 @@ def _send_again(
 # --- steps on a referral -------------------------------------------------------------------------
 
 
-def step_label(name: str) -> str:
-    meta = getattr(Referral, name)._django_fsm
-    return str(next(iter(meta.transitions.values())).custom.get("label", name))
-
-
-def user_refusals(referral: Referral, name: str) -> list[str]:
-    """Why a person may not take this step by hand, beyond the FSM's own guards."""
-    if referral.kind in INBOUND_KINDS and name in ("decide", "return_referral"):
-        if name == "decide":
-            return [
-                _(
-                    "A delegated case is reported back by the case itself: it is decided when "
-                    "the agreement is signed, mediation fails or the applicant withdraws."
-                )
-            ]
-        return [_("A body refuses a delegated case by declining the dispute.")]
-    return []
-
-
 def _consenting_parties(referral: Referral, ids: Any) -> list[int]:
     """Every principal party (or whoever acts for them) must have agreed to the extension."""
     if not isinstance(ids, list | tuple) or not ids:
@@ -246,7 +229,7 @@ def _prepare(referral: Referral, name: str, data: Mapping[str, Any]) -> tuple[di
             raise ValidationError(
                 {
                     "decision": _("Choose one of: %(allowed)s.")
-                    % {"allowed": ", ".join(str(a) for a in allowed)}
+                    % {"allowed": "、".join(str(ReferralDecision(a).label) for a in allowed)}
                 }
             )
         return {"decision": decision}, reason, {"decision": decision}
@@ -352,7 +335,16 @@ def _decide_confirmation(
     decision = str(data.get("decision") or "")
     names = {"confirmed": "confirm", "denied": "deny_confirmation"}
     if decision not in names:
-        raise ValidationError({"decision": _("Choose one of: confirmed, denied.")})
+        raise ValidationError(
+            {
+                "decision": _("Choose one of: %(allowed)s.")
+                % {
+                    "allowed": "、".join(
+                        str(ReferralDecision(d).label) for d in ReferralDecision if d in names
+                    )
+                }
+            }
+        )
     dispute_services.take_transition(
         actor=actor,
         dispute_id=dispute.pk,

@@ -183,6 +183,7 @@ def register_dispute(
         received_at=data.received_at,
         created_by=actor if getattr(actor, "pk", None) else None,
     )
+    # A court's time limit runs from its delegation, whether or not the body has accepted yet.
     dispute.start_court_clock()
     dispute.full_clean(exclude=["reference", "state"])
     dispute.save()
@@ -481,19 +482,35 @@ def _prepare_apply_confirmation(
     )
 
 
-def _prepare_confirm(dispute: Dispute, data: Mapping[str, Any], today: datetime.date) -> Prepared:
+def _ruling_number(dispute: Dispute, data: Mapping[str, Any], *, required: bool) -> str:
+    """The court's 民特 number of its ruling on a confirmation, canonical; errors name the field."""
     case_number = str(data.get("case_number") or "").strip()
     if not case_number:
-        raise ValidationError({"case_number": _("Give the court's ruling number (民特).")})
+        if required:
+            raise ValidationError({"case_number": _("Give the court's ruling number (民特).")})
+        return ""
     try:
-        case_number = validate_case_number(
+        return validate_case_number(
             case_number,
             court_code=dispute.court.code if dispute.court else None,
             case_types=("民特",),
         )
     except ValidationError as exc:
         raise ValidationError({"case_number": exc.messages}) from exc
+
+
+def _prepare_confirm(dispute: Dispute, data: Mapping[str, Any], today: datetime.date) -> Prepared:
+    case_number = _ruling_number(dispute, data, required=True)
     return Prepared(reason=_reason(data, required=False), log_data={"case_number": case_number})
+
+
+def _prepare_deny(dispute: Dispute, data: Mapping[str, Any], today: datetime.date) -> Prepared:
+    # A refusal is a ruling too (裁定驳回申请) and usually carries its number; not required.
+    case_number = _ruling_number(dispute, data, required=False)
+    return Prepared(
+        reason=_reason(data, required=True),
+        log_data={"case_number": case_number} if case_number else {},
+    )
 
 
 def check_litigation_court(dispute: Dispute, court: Court) -> None:
@@ -568,7 +585,7 @@ PREPARERS: dict[str, Preparer] = {
     "sign": _prepare_dated(required_reason=False),
     "apply_confirmation": _prepare_apply_confirmation,
     "confirm": _prepare_confirm,
-    "deny_confirmation": _prepare_plain(required_reason=True),
+    "deny_confirmation": _prepare_deny,
     "fail": _prepare_dated(required_reason=True),
     "refer_to_court": _prepare_refer,
     "withdraw": _prepare_dated(required_reason=True),

@@ -17,6 +17,7 @@ from courts.models import (
     ReferralLog,
     ReferralState,
 )
+from courts.rules import action_label
 from mediation.api.serializers import Amount
 from mediation.choices import Category, Track
 from mediation.models import Dispute, MediationBody
@@ -193,10 +194,24 @@ class ReferralStepSerializer(serializers.Serializer):
 
 class ReferralLogSerializer(serializers.ModelSerializer):
     actor = serializers.SerializerMethodField()
+    action_label = serializers.SerializerMethodField()
 
     class Meta:
         model = ReferralLog
-        fields = ["id", "action", "from_state", "to_state", "actor", "at", "reason", "data"]
+        fields = [
+            "id",
+            "action",
+            "action_label",
+            "from_state",
+            "to_state",
+            "actor",
+            "at",
+            "reason",
+            "data",
+        ]
+
+    def get_action_label(self, obj: ReferralLog) -> str:
+        return action_label(obj.action)
 
     @extend_schema_field(serializers.CharField(allow_null=True))
     def get_actor(self, obj: ReferralLog) -> str | None:
