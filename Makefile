@@ -7,12 +7,12 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test setup install messages migrate seed lint format check clean
+.PHONY: run test setup install system messages migrate seed lint format check clean
 
 run: setup seed ## Set everything up on SQLite, load demo data and serve on 127.0.0.1:8000
 	DJANGO_DEBUG=1 $(PY) manage.py runserver $(HOST):$(PORT)
 
-test: install messages ## Install and run the whole suite (SQLite unless DATABASE_URL is set)
+test: system install messages ## Install and run the whole suite (SQLite unless DATABASE_URL is set)
 	$(PY) manage.py check
 	$(PY) manage.py makemigrations --check --dry-run
 	$(VENV)/bin/ruff check .
@@ -20,7 +20,7 @@ test: install messages ## Install and run the whole suite (SQLite unless DATABAS
 	  if [ $$rc -eq 5 ]; then echo "pytest collected no tests: that is a failure here"; exit 1; fi; \
 	  exit $$rc
 
-setup: install messages migrate
+setup: system install messages migrate
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -32,11 +32,25 @@ $(STAMP): requirements.txt | $(PY)
 
 install: $(STAMP)
 
+# Debian packages the PDFs need: Pango, a CJK font (else WeasyPrint prints empty boxes), HarfBuzz's
+# subsetter (else subsetting falls back to fontTools, ~9 s a page) and gettext. apt as root,
+# otherwise a clear message; never silently without.
+system:
+	@missing=""; \
+	  fc-list :lang=zh family 2>/dev/null | grep -q . || missing="$$missing fontconfig fonts-wqy-microhei"; \
+	  ldconfig -p 2>/dev/null | grep -q libpangoft2 || missing="$$missing libpango-1.0-0 libpangoft2-1.0-0"; \
+	  ldconfig -p 2>/dev/null | grep -q libharfbuzz-subset || missing="$$missing libharfbuzz-subset0"; \
+	  command -v msgfmt >/dev/null || missing="$$missing gettext"; \
+	  if [ -n "$$missing" ]; then \
+	    if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	      echo "installing:$$missing"; \
+	      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null \
+	        || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; }; \
+	    else echo "missing system packages:$$missing (apt-get install$$missing)"; exit 1; fi; \
+	  fi
+
 messages: install ## Compile the zh-Hans and en catalogues (needs gettext's msgfmt)
-	@command -v msgfmt >/dev/null || { \
-	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	    apt-get install -y -qq gettext >/dev/null; \
-	  else echo "msgfmt not found: install gettext (apt-get install gettext)"; exit 1; fi; }
+	@command -v msgfmt >/dev/null || { echo "msgfmt not found: run make system"; exit 1; }
 	$(PY) manage.py compilemessages --ignore=.venv -v 0
 
 migrate: install

@@ -3,6 +3,7 @@
 from rest_framework.routers import DefaultRouter
 
 from courts.api.views import ReferralViewSet
+from documents.api.urls import urlpatterns as documents_urls
 from mediation.api.reference_views import CourtViewSet, MediationBodyViewSet, MediatorViewSet
 from mediation.api.views import DisputeViewSet
 
@@ -13,4 +14,4 @@ router.register("bodies", MediationBodyViewSet, basename="body")
 router.register("mediators", MediatorViewSet, basename="mediator")
 router.register("courts", CourtViewSet, basename="court")
 
-urlpatterns = router.urls
+urlpatterns = [*documents_urls, *router.urls]

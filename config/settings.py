@@ -167,3 +167,23 @@ FENGQIAO_CONFIRMATION_WINDOW_DAYS = env.int("FENGQIAO_CONFIRMATION_WINDOW_DAYS",
 # A case is "due soon" once this fraction of its time has passed.
 FENGQIAO_DUE_SOON_FRACTION = env.float("FENGQIAO_DUE_SOON_FRACTION", default=0.8)
 FENGQIAO_REFERENCE_PREFIX = env.str("FENGQIAO_REFERENCE_PREFIX", default="FQ")
+
+# --- Documents (SPEC §5) -------------------------------------------------------------------------
+# Where the development CA and the bodies' certificates live (`manage.py make_dev_pki` writes them
+# there); production points this at the centre's own PKI.
+FENGQIAO_PKI_DIR = env.path("FENGQIAO_PKI_DIR", default=BASE_DIR / "var" / "pki")
+# Public address of the verification page printed on documents and in their QR code.
+FENGQIAO_PUBLIC_URL = env.str("FENGQIAO_PUBLIC_URL", default="http://127.0.0.1:8000")
+# SMS gateway for one-time codes; the development backend writes messages to the log.
+FENGQIAO_SMS_BACKEND = env.str("FENGQIAO_SMS_BACKEND", default="documents.sms.LogSmsBackend")
+FENGQIAO_OTP_TTL_SECONDS = env.int("FENGQIAO_OTP_TTL_SECONDS", default=300)
+FENGQIAO_OTP_MAX_ATTEMPTS = env.int("FENGQIAO_OTP_MAX_ATTEMPTS", default=5)
+# Largest drawn signature accepted (PNG bytes).
+FENGQIAO_SIGNATURE_IMAGE_MAX_BYTES = env.int("FENGQIAO_SIGNATURE_IMAGE_MAX_BYTES", default=512_000)
+
+# --- Celery: eager (in-process) unless a broker is configured ------------------------------------
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="")
+CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
+CELERY_TASK_EAGER_PROPAGATES = True
+CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default=None) or None
+CELERY_TASK_ACKS_LATE = True

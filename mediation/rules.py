@@ -68,16 +68,19 @@ def has_session(dispute: Dispute) -> bool:
     return dispute.sessions.exclude(status=SessionStatus.CANCELLED).exists()
 
 
-@guard(_("No agreement terms have been recorded."))
+@guard(_("The agreement has no clause or obligation yet."))
 def has_agreement_terms(dispute: Dispute) -> bool:
-    return bool(dispute.agreement_terms.strip())
+    # Imported here: documents' models load after this module (it is imported by the models).
+    from documents.agreements import has_terms
+
+    return has_terms(dispute)
 
 
 @guard(_("Not every required party has signed the agreement."))
 def all_signatories_signed(dispute: Dispute) -> bool:
-    # Signatures arrive with the documents feature; until then no agreement counts as signed,
-    # so `sign` cannot fire (see docs/decisions.md).
-    return False
+    from documents.signatories import all_signed
+
+    return all_signed(dispute)
 
 
 @guard(_("The 30 days for applying for judicial confirmation have passed."))

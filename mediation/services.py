@@ -22,6 +22,9 @@ from django_fsm import ConcurrentTransition
 from courts import linkage
 from courts.case_numbers import validate_case_number
 from courts.models import Court, CourtLevel
+from documents import agreements
+from documents.models import Agreement
+from documents.signatories import void_signatures
 from parties.models import CaseParty, Party, PartyRole
 from parties.services import PartyInput, attach_parties
 
@@ -446,29 +449,30 @@ def _prepare_reassign(dispute: Dispute, data: Mapping[str, Any], today: datetime
 def _prepare_draft_agreement(
     dispute: Dispute, data: Mapping[str, Any], today: datetime.date
 ) -> Prepared:
+    if data.get("agreed_amount") not in (None, ""):
+        raise ValidationError(
+            {
+                "agreed_amount": _(
+                    "The agreed amount is the total of the agreement's obligations; "
+                    "record them in the agreement."
+                )
+            }
+        )
     terms = str(data.get("terms") or "").strip()
     if terms:
-        dispute.agreement_terms = terms
-    amount = data.get("agreed_amount")
-    if amount not in (None, ""):
-        try:
-            amount = Decimal(str(amount))
-        except ArithmeticError as exc:
-            raise ValidationError({"agreed_amount": _("Enter an amount such as 1200.00.")}) from exc
-        if amount < 0 or amount.as_tuple().exponent < -2:  # type: ignore[operator]
-            raise ValidationError(
-                {"agreed_amount": _("Enter a non-negative amount with at most two decimals.")}
-            )
-        dispute.agreed_amount = amount
-    if not dispute.agreement_terms.strip():
-        raise ValidationError({"terms": _("Record the agreed terms.")})
+        # Plain terms (the API's shortcut for simple agreements) become a clause.
+        agreements.add_terms(dispute, terms, actor=None)
+    if not agreements.has_terms(dispute):
+        raise ValidationError(
+            {"terms": _("Record the agreement's clauses or obligations, or give the terms.")}
+        )
+    total = agreements.agreed_total(dispute)
+    dispute.agreed_amount = total
+    agreement = Agreement.objects.get(dispute=dispute)
+    dispute.agreement_terms = "\n".join(agreement.clauses)
     return Prepared(
         reason=_reason(data, required=False),
-        log_data={
-            "agreed_amount": str(dispute.agreed_amount)
-            if dispute.agreed_amount is not None
-            else None
-        },
+        log_data={"agreed_amount": str(total), "version": agreement.version},
     )
 
 
@@ -682,6 +686,11 @@ def take_transition(
         reason=prepared.reason,
         data=prepared.log_data,
     )
+    if name == "revise":
+        # Signatures given to the agreement as it was no longer count (kept, marked void).
+        agreement = Agreement.objects.filter(dispute=dispute).first()
+        if agreement is not None:
+            void_signatures(agreement, "revised")
     return dispute
 
 

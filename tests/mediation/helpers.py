@@ -71,7 +71,7 @@ def valid_data(world: Any, name: str, state: str) -> dict[str, Any]:
         "assign": {"mediator": world.mediator.pk, "track": "people"},
         "reassign": {"mediator": world.second_mediator.pk, "reason": "回避"},
         "start": {},
-        "draft_agreement": {"terms": "一次性支付5000元", "agreed_amount": "5000.00"},
+        "draft_agreement": {"terms": "一次性支付5000元"},
         "revise": {"reason": "当事人要求修改"},
         "sign": {},
         "apply_confirmation": {"court": world.court.pk},

@@ -392,7 +392,7 @@ def test_take_a_transition_answers_the_detail(world: World, dispute: Dispute) ->
         (
             "mediating",
             "draft_agreement",
-            {"terms": "x", "agreed_amount": "-1"},
+            {"terms": "x", "agreed_amount": "600"},  # computed from obligations, never typed
             400,
             "agreed_amount",
         ),

@@ -68,7 +68,7 @@ def test_register_accept_assign_start_and_draft_an_agreement(world: World) -> No
         client_for(world.mediator.user),
         dispute_id,
         "draft_agreement",
-        {"terms": "保险公司于2026年12月31日前赔付申请人人民币60000元。", "agreed_amount": "60000"},
+        {"terms": "保险公司于2026年12月31日前赔付申请人人民币60000元。"},
     )
 
     assert agreed["state"] == "agreed"

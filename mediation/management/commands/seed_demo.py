@@ -28,6 +28,8 @@ from django.utils import timezone
 
 from courts import services as court_services
 from courts.models import OUTBOUND_KINDS, Court, CourtLevel, CourtStaff, Referral, ReferralKind
+from documents import services as document_services
+from documents.models import Schedule
 from mediation import services
 from mediation.choices import BodyKind, Category, Channel, State, Track
 from mediation.models import Dispute, MediationBody, Mediator, StaffMember
@@ -455,10 +457,67 @@ class Command(BaseCommand):
                 self._court_step(dispute, step.split(":")[1:], cast, at, rng)
                 continue
             name, _, value = step.partition(":")
+            if name == "draft_agreement":
+                self._write_agreement(dispute, mediator, at, rng)
             actor, data = self._actor_and_data(name, value, dispute, mediator, cast, courts, rng)
             services.take_transition(
                 actor=actor, dispute_id=dispute.pk, name=name, data=data, at=at
             )
+
+    def _write_agreement(
+        self, dispute: Dispute, mediator: Mediator, at: datetime.datetime, rng: random.Random
+    ) -> None:
+        """The agreement the mediator drafts: the respondent (or the insurer, when there is one)
+        pays the applicant, at once or in two instalments; some medical cases end without
+        compensation (no fault found)."""
+        parties = list(dispute.case_parties.order_by("id"))
+        applicant = next(p for p in parties if p.role == PartyRole.APPLICANT)
+        payer = next(
+            (p for p in parties if p.role == PartyRole.THIRD_PARTY),
+            next(p for p in parties if p.role == PartyRole.RESPONDENT),
+        )
+        day = timezone.localdate(at)
+        amount = Decimal(rng.randrange(10, 300)) * 100
+        obligations = []
+        clauses = ["双方就本纠纷再无其他争议，申请人不再就此事向被申请人主张任何权利。"]
+        if dispute.category == Category.MEDICAL and rng.random() < 0.3:
+            clauses.insert(0, "经调查，被申请人在诊疗过程中无过错，不承担赔偿责任。")
+        elif rng.random() < 0.3:
+            half = (amount / 2).quantize(Decimal("0.01"))
+            obligations.append(
+                document_services.ObligationInput(
+                    payer=payer.pk,
+                    payee=applicant.pk,
+                    schedule=Schedule.INSTALMENTS,
+                    instalments=[
+                        document_services.InstalmentInput(half, day + datetime.timedelta(days=15)),
+                        document_services.InstalmentInput(
+                            amount - half, day + datetime.timedelta(days=45)
+                        ),
+                    ],
+                )
+            )
+        else:
+            obligations.append(
+                document_services.ObligationInput(
+                    payer=payer.pk,
+                    payee=applicant.pk,
+                    instalments=[
+                        document_services.InstalmentInput(amount, day + datetime.timedelta(days=15))
+                    ],
+                )
+            )
+        document_services.save_agreement(
+            actor=mediator.user,
+            dispute_id=dispute.pk,
+            data=document_services.AgreementInput(
+                facts=dispute.facts,
+                disputed_matters="双方对赔偿责任及赔偿数额存在争议。",
+                clauses=clauses,
+                obligations=obligations,
+                agreement_date=day,
+            ),
+        )
 
     def _court_step(
         self,
@@ -509,13 +568,7 @@ class Command(BaseCommand):
             case "start":
                 return mediator.user, {}
             case "draft_agreement":
-                amount = Decimal(rng.randrange(0, 300)) * 100
-                if dispute.category == Category.MEDICAL and rng.random() < 0.3:
-                    amount = Decimal("0")  # found without fault: zero compensation
-                return mediator.user, {
-                    "terms": f"被申请人于协议签订之日起十五日内一次性支付申请人人民币{amount}元，双方就本纠纷再无其他争议。",
-                    "agreed_amount": amount,
-                }
+                return mediator.user, {}
             case "apply_confirmation":
                 return mediator.user, {"court": court.pk}
             case "fail":

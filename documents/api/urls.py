@@ -1,0 +1,36 @@
+"""Agreement, signature and document endpoints, nested under a dispute (SPEC §7)."""
+
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path(
+        "disputes/<int:dispute_id>/agreement/", views.AgreementView.as_view(), name="api-agreement"
+    ),
+    path(
+        "disputes/<int:dispute_id>/agreement/signatures/",
+        views.SignaturesView.as_view(),
+        name="api-signatures",
+    ),
+    path(
+        "disputes/<int:dispute_id>/agreement/signatures/code/",
+        views.SigningCodeView.as_view(),
+        name="api-signing-code",
+    ),
+    path(
+        "disputes/<int:dispute_id>/agreement/preview/",
+        views.AgreementPreviewView.as_view(),
+        name="api-agreement-preview",
+    ),
+    path(
+        "disputes/<int:dispute_id>/documents/",
+        views.DocumentListView.as_view(),
+        name="api-documents",
+    ),
+    path(
+        "disputes/<int:dispute_id>/documents/<slug:kind>/pdf/",
+        views.DocumentPdfView.as_view(),
+        name="api-document-pdf",
+    ),
+]

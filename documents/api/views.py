@@ -1,0 +1,175 @@
+"""API v1 of agreements, signatures and documents (SPEC §7). Thin: parse, call, answer."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpResponse
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import status
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from documents import generation, services, storage
+from documents.models import Agreement, Document, DocumentKind, DocumentLanguage
+from documents.signatories import signing_status
+from mediation.exceptions import NotFound
+from mediation.selectors import dispute_get
+
+from .serializers import (
+    AgreementInputSerializer,
+    AgreementSerializer,
+    DocumentSerializer,
+    SignatoryStatusSerializer,
+    SignatureCreateSerializer,
+    SigningCodeRequestSerializer,
+    SigningCodeSentSerializer,
+)
+
+LANG_PARAMETER = OpenApiParameter(
+    "lang", str, OpenApiParameter.QUERY, enum=DocumentLanguage.values, default="zh-hans"
+)
+
+
+def _agreement_response(dispute: Any, code: int = status.HTTP_200_OK) -> Response:
+    agreement = (
+        Agreement.objects.prefetch_related(
+            "obligations__instalments", "obligations__payer__party", "obligations__payee__party"
+        )
+        .filter(dispute=dispute)
+        .first()
+    )
+    if agreement is None:
+        raise NotFound(_("This case has no agreement yet."))
+    context = {"statuses": signing_status(dispute)}
+    return Response(AgreementSerializer(agreement, context=context).data, status=code)
+
+
+def _client_ip(request: Request) -> str | None:
+    # Behind the production proxy REMOTE_ADDR is the proxy; it sets X-Real-IP (documented).
+    return request.META.get("HTTP_X_REAL_IP") or request.META.get("REMOTE_ADDR")
+
+
+def _lang(request: Request) -> str:
+    lang = request.query_params.get("lang") or DocumentLanguage.ZH_HANS
+    if lang not in DocumentLanguage.values:
+        raise NotFound(_("No such language: %(lang)s.") % {"lang": lang})
+    return lang
+
+
+def _pdf(data: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(data, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+class AgreementView(APIView):
+    """The case's agreement: structured terms, versions, and who has signed."""
+
+    @extend_schema(responses={200: AgreementSerializer})
+    def get(self, request: Request, dispute_id: int) -> Response:
+        return _agreement_response(dispute_get(request.user, dispute_id))
+
+    @extend_schema(request=AgreementInputSerializer, responses={200: AgreementSerializer})
+    def put(self, request: Request, dispute_id: int) -> Response:
+        payload = AgreementInputSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        services.save_agreement(
+            actor=request.user,
+            dispute_id=dispute_id,
+            data=payload.to_input(),
+            expected_version=payload.validated_data.get("expected_version"),
+        )
+        return _agreement_response(dispute_get(request.user, dispute_id))
+
+
+class SignaturesView(APIView):
+    """Signatures of the current version; POST signs for one signatory."""
+
+    @extend_schema(responses={200: SignatoryStatusSerializer(many=True)})
+    def get(self, request: Request, dispute_id: int) -> Response:
+        dispute = dispute_get(request.user, dispute_id)
+        return Response(SignatoryStatusSerializer(signing_status(dispute), many=True).data)
+
+    @extend_schema(request=SignatureCreateSerializer, responses={201: AgreementSerializer})
+    def post(self, request: Request, dispute_id: int) -> Response:
+        payload = SignatureCreateSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        services.record_signature(
+            actor=request.user,
+            dispute_id=dispute_id,
+            data=payload.to_input(),
+            ip=_client_ip(request),
+        )
+        return _agreement_response(
+            dispute_get(request.user, dispute_id), code=status.HTTP_201_CREATED
+        )
+
+
+class SigningCodeView(APIView):
+    """A party with a portal account asks for a one-time code to sign online."""
+
+    @extend_schema(request=SigningCodeRequestSerializer, responses={201: SigningCodeSentSerializer})
+    def post(self, request: Request, dispute_id: int) -> Response:
+        payload = SigningCodeRequestSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        sent_to = services.request_signing_code(
+            actor=request.user,
+            dispute_id=dispute_id,
+            signatory=payload.validated_data["signatory"],
+        )
+        return Response({"sent_to": sent_to}, status=status.HTTP_201_CREATED)
+
+
+class AgreementPreviewView(APIView):
+    """The agreement as it stands, unsigned: to read before signing."""
+
+    @extend_schema(
+        parameters=[LANG_PARAMETER],
+        responses={(200, "application/pdf"): OpenApiResponse(OpenApiTypes.BINARY)},
+    )
+    def get(self, request: Request, dispute_id: int) -> HttpResponse:
+        dispute = dispute_get(request.user, dispute_id)
+        if not Agreement.objects.filter(dispute=dispute).exists():
+            raise NotFound(_("This case has no agreement yet."))
+        pdf = generation.preview_agreement(dispute, _lang(request))
+        return _pdf(pdf, f"{dispute.reference}-draft.pdf")
+
+
+class DocumentListView(APIView):
+    """The documents this case has reached, and the copies already generated."""
+
+    @extend_schema(responses={200: DocumentSerializer(many=True)})
+    def get(self, request: Request, dispute_id: int) -> Response:
+        dispute = dispute_get(request.user, dispute_id)
+        stored = list(Document.objects.filter(dispute=dispute).order_by("kind", "lang", "version"))
+        items = [
+            {
+                "kind": kind,
+                "label": DocumentKind(kind).label,
+                "languages": DocumentLanguage.values,
+                "documents": [d for d in stored if d.kind == kind],
+                "pdf": reverse("api-document-pdf", args=[dispute.pk, kind]),
+            }
+            for kind in generation.available_kinds(dispute)
+        ]
+        return Response(DocumentSerializer(items, many=True).data)
+
+
+class DocumentPdfView(APIView):
+    """Download a signed document; generated and stored the first time it is asked for."""
+
+    @extend_schema(
+        parameters=[LANG_PARAMETER],
+        responses={(200, "application/pdf"): OpenApiResponse(OpenApiTypes.BINARY)},
+    )
+    def get(self, request: Request, dispute_id: int, kind: str) -> HttpResponse:
+        dispute = dispute_get(request.user, dispute_id)
+        document = generation.generate(dispute.pk, kind, _lang(request))
+        data = storage.read(document.file)
+        return _pdf(data, f"{dispute.reference}-{kind}-{document.lang}.pdf")

@@ -1,0 +1,323 @@
+"""Generating a case's documents: context from the case, PDF by WeasyPrint, PAdES signature by
+the body's certificate, stored once under its SHA-256 with a public verification code.
+
+`generate` is idempotent: one document per case, kind, language and agreement version, however
+often or concurrently it is asked for (it holds the case's row lock while it renders).
+"""
+
+from __future__ import annotations
+
+import base64
+import secrets
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from courts.models import Referral, ReferralKind
+from mediation.choices import Outcome, State
+from mediation.exceptions import Conflict, NotFound
+from mediation.models import Dispute, TransitionLog
+from parties.models import CaseParty
+
+from . import storage
+from .models import Agreement, Document, DocumentKind, DocumentLanguage, Signature
+
+# Alphabet of verification codes: no 0/O or 1/I/L, so a code read off paper is typed right.
+CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+CODE_LENGTH = 12
+
+
+def new_verification_code() -> str:
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+
+
+def verification_url(code: str) -> str:
+    return f"{settings.FENGQIAO_PUBLIC_URL.rstrip('/')}/verify/{code}/"
+
+
+# --- what exists for a case ----------------------------------------------------------------------
+
+
+def _latest_referral(dispute: Dispute, kind: str) -> Referral | None:
+    return (
+        Referral.objects.filter(dispute=dispute, kind=kind)
+        .select_related("court")
+        .order_by("-sent_at", "-id")
+        .first()
+    )
+
+
+def available_kinds(dispute: Dispute) -> list[str]:
+    """The documents this case has reached: notices follow the case's history."""
+    kinds = []
+    if dispute.accepted_at is not None:
+        kinds.append(DocumentKind.ACCEPTANCE_NOTICE)
+    if dispute.signed_at is not None:
+        kinds += [DocumentKind.AGREEMENT, DocumentKind.CONFIRMATION_APPLICATION]
+    if dispute.outcome == Outcome.FAILURE:
+        kinds.append(DocumentKind.TERMINATION)
+    if _latest_referral(dispute, ReferralKind.LITIGATION) is not None:
+        kinds.append(DocumentKind.REFERRAL_LETTER)
+    return [str(k) for k in kinds]
+
+
+# --- context -------------------------------------------------------------------------------------
+
+
+def _party(cp: CaseParty, names: dict[int, str]) -> dict[str, Any]:
+    party = cp.party
+    return {
+        "role": cp.role,
+        "role_label": cp.get_role_display(),
+        "name": party.name,
+        "kind": party.kind,
+        "sex_label": party.get_sex_display() if party.sex else "",
+        "birth_date": party.birth_date,
+        "ethnicity": party.ethnicity,
+        "occupation": party.occupation,
+        "address": party.address,
+        "id_type_label": party.get_id_type_display() if party.id_type else "",
+        # Copies go to every party: personal numbers are masked on them (SPEC §5); the full
+        # particulars are in the signed text the body keeps.
+        "id_number": party.masked_id_number,
+        "phone": party.masked_phone,
+        "organization_type_label": party.get_organization_type_display()
+        if party.organization_type
+        else "",
+        "legal_representative": "",
+        "represents_name": names.get(cp.represents_id, "") if cp.represents_id else "",
+    }
+
+
+def _image_uri(data: bytes) -> str | None:
+    if not data:
+        return None
+    return "data:image/png;base64," + base64.b64encode(bytes(data)).decode("ascii")
+
+
+def _agreement_context(dispute: Dispute, agreement: Agreement) -> dict[str, Any]:
+    parties = {cp.pk: cp for cp in dispute.case_parties.select_related("party")}
+    obligations = []
+    for o in agreement.obligations.prefetch_related("instalments"):
+        instalments = [
+            {"number": i.number, "amount": i.amount, "due_date": i.due_date}
+            for i in o.instalments.all()
+        ]
+        obligations.append(
+            {
+                "payer": parties[o.payer_id].party.name,
+                "payee": parties[o.payee_id].party.name,
+                "schedule": o.schedule,
+                "schedule_label": o.get_schedule_display(),
+                "method_label": o.get_method_display(),
+                "note": o.note,
+                "total": sum((i["amount"] for i in instalments), Decimal("0.00")),
+                "instalments": instalments,
+            }
+        )
+    signatures = {
+        s.signatory_id: s
+        for s in Signature.objects.filter(
+            agreement=agreement, version__number=agreement.version, voided_at__isnull=True
+        ).select_related("signer")
+    }
+    blocks = []
+    for cp in sorted(parties.values(), key=lambda c: c.pk):
+        if cp.role not in ("applicant", "respondent", "third_party"):
+            continue
+        signature = signatures.get(cp.pk)
+        signer = parties.get(signature.signer_id) if signature else None
+        blocks.append(
+            {
+                "for_name": cp.party.name,
+                "role_label": cp.get_role_display(),
+                "signer_name": signature.signer_name if signature else "",
+                "signer_role_label": signer.get_role_display() if signer else "",
+                "signed_at": signature.signed_at if signature else None,
+                "method_label": signature.get_method_display() if signature else "",
+                "image": _image_uri(signature.image) if signature else None,
+            }
+        )
+    mediator = dispute.mediator
+    return {
+        "version": agreement.version,
+        "number": agreement.number,
+        "date": agreement.agreement_date,
+        "disputed_matters": agreement.disputed_matters,
+        "responsibilities": agreement.responsibilities,
+        "clauses": list(agreement.clauses),
+        "obligations": obligations,
+        "total": agreement.total,
+        "performance": agreement.performance,
+        "signatures": blocks,
+        "mediator_signatures": [{"name": mediator.display_name, "signed_at": dispute.signed_at}]
+        if mediator
+        else [],
+        "copies": len(blocks) + 1,
+        "facts_override": agreement.facts,
+    }
+
+
+def build_context(
+    dispute: Dispute, kind: str, lang: str, *, verification_code: str | None = None
+) -> dict[str, Any]:
+    """The template context of the documents' contract (see templates/documents/)."""
+    case_parties = list(dispute.case_parties.select_related("party").order_by("id"))
+    names = {cp.pk: cp.party.name for cp in case_parties}
+    with translation.override(lang):
+        context: dict[str, Any] = {
+            "kind": kind,
+            "lang": lang,
+            "number": f"{dispute.reference}-{KIND_CODES[kind]}",
+            "reference": dispute.reference,
+            "date": timezone.localdate(),
+            "body": {
+                "name": dispute.body.name,
+                "address": dispute.body.region,
+                "phone": "",
+            },
+            "dispute": {
+                "title": dispute.title,
+                "category_label": dispute.get_category_display(),
+                "received_at": dispute.received_at,
+                "accepted_at": dispute.accepted_at,
+                "facts": dispute.facts,
+                "claimed_amount": dispute.claimed_amount,
+            },
+            "parties": [_party(cp, names) for cp in case_parties],
+            "mediators": [{"name": dispute.mediator.display_name}] if dispute.mediator else [],
+            "verification": None,
+        }
+        if verification_code:
+            from .qr import qr_svg_data_uri
+
+            url = verification_url(verification_code)
+            context["verification"] = {
+                "code": verification_code,
+                "url": url,
+                "qr": qr_svg_data_uri(url),
+            }
+        if kind == DocumentKind.AGREEMENT:
+            agreement = Agreement.objects.filter(dispute=dispute).first()
+            if agreement is None:
+                raise Conflict(_("This case has no agreement yet."))
+            extra = _agreement_context(dispute, agreement)
+            facts = extra.pop("facts_override")
+            if facts:
+                context["dispute"]["facts"] = facts
+            context.update(extra)
+        elif kind == DocumentKind.ACCEPTANCE_NOTICE:
+            context.update({"accepted_at": dispute.accepted_at, "deadline": dispute.deadline})
+        elif kind == DocumentKind.TERMINATION:
+            failed = (
+                TransitionLog.objects.filter(dispute=dispute, to_state=State.FAILED)
+                .order_by("-at")
+                .first()
+            )
+            context.update(
+                {
+                    "reason": failed.reason if failed else "",
+                    "terminated_on": dispute.concluded_at,
+                }
+            )
+        elif kind == DocumentKind.REFERRAL_LETTER:
+            referral = _latest_referral(dispute, ReferralKind.LITIGATION)
+            context.update(
+                {
+                    "court": {"name": referral.court.name if referral else ""},
+                    "reason": referral.reason if referral else "",
+                    "case_number": referral.case_number if referral else "",
+                }
+            )
+        elif kind == DocumentKind.CONFIRMATION_APPLICATION:
+            referral = _latest_referral(dispute, ReferralKind.CONFIRMATION)
+            court = referral.court if referral else dispute.court
+            agreement = Agreement.objects.filter(dispute=dispute).first()
+            context.update(
+                {
+                    "court": {"name": court.name if court else ""},
+                    "agreement_number": agreement.number if agreement else "",
+                    "signed_on": dispute.signed_at,
+                    "request": "",
+                }
+            )
+    return context
+
+
+KIND_CODES = {
+    DocumentKind.AGREEMENT: "XY",
+    DocumentKind.ACCEPTANCE_NOTICE: "SL",
+    DocumentKind.TERMINATION: "ZJ",
+    DocumentKind.REFERRAL_LETTER: "YS",
+    DocumentKind.CONFIRMATION_APPLICATION: "QR",
+}
+
+
+# --- generation ----------------------------------------------------------------------------------
+
+
+def _check_request(dispute: Dispute, kind: str, lang: str) -> None:
+    if kind not in DocumentKind.values:
+        raise NotFound(_("No such document."))
+    if lang not in DocumentLanguage.values:
+        raise NotFound(_("No such language: %(lang)s.") % {"lang": lang})
+    if kind not in available_kinds(dispute):
+        raise NotFound(_("This case has no such document yet."))
+
+
+@transaction.atomic
+def generate(dispute_id: int, kind: str, lang: str = DocumentLanguage.ZH_HANS) -> Document:
+    """The case's document of this kind and language, generated and signed the first time."""
+    from .rendering import render_pdf
+    from .signing import sign_pdf
+
+    dispute = (
+        Dispute.objects.select_for_update(of=("self",))
+        .select_related("body", "mediator__user", "court")
+        .get(pk=dispute_id)
+    )
+    _check_request(dispute, kind, lang)
+    version = 0
+    if kind == DocumentKind.AGREEMENT:
+        version = Agreement.objects.get(dispute=dispute).version
+    existing = Document.objects.filter(
+        dispute=dispute, kind=kind, lang=lang, version=version
+    ).first()
+    if existing is not None:
+        return existing
+    code = new_verification_code()
+    context = build_context(dispute, kind, lang, verification_code=code)
+    pdf = render_pdf(kind, context, lang=lang)
+    with translation.override(lang):
+        reason = str(DocumentKind(kind).label)
+    signed = sign_pdf(
+        pdf,
+        body_id=dispute.body_id,
+        body_name=dispute.body.name,
+        reason=reason,
+        location=dispute.body.region,
+    )
+    stored = storage.store(signed, "application/pdf")
+    return Document.objects.create(
+        dispute=dispute,
+        kind=kind,
+        lang=lang,
+        version=version,
+        file=stored,
+        verification_code=code,
+    )
+
+
+def preview_agreement(dispute: Dispute, lang: str = DocumentLanguage.ZH_HANS) -> bytes:
+    """The agreement as it stands, unsigned and not stored: for reading before signing."""
+    from .rendering import render_pdf
+
+    if lang not in DocumentLanguage.values:
+        raise NotFound(_("No such language: %(lang)s.") % {"lang": lang})
+    context = build_context(dispute, DocumentKind.AGREEMENT, lang)
+    context["draft"] = True
+    return render_pdf(DocumentKind.AGREEMENT, context, lang=lang)

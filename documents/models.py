@@ -1,0 +1,325 @@
+"""Settlement agreements (人民调解协议书), their signatures, and the documents generated for a case.
+
+An agreement is edited as structured content (parties come from the case; facts, matters,
+clauses and obligations are kept here) and every saved edit freezes a numbered
+`AgreementVersion` with the SHA-256 of its canonical text. Signatures are given to one version;
+a newer version supersedes them. Generated PDFs are stored once, content-addressed
+(`StoredFile`), and described by `Document` rows that carry the public verification code.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class Schedule(models.TextChoices):
+    LUMP_SUM = "lump_sum", _("Lump sum")
+    INSTALMENTS = "instalments", _("Instalments")
+
+
+class PaymentMethod(models.TextChoices):
+    BANK_TRANSFER = "bank_transfer", _("Bank transfer")
+    CASH = "cash", _("Cash")
+    MOBILE = "mobile", _("Mobile payment")
+    INSURER_DIRECT = "insurer_direct", _("Paid directly by the insurer")
+    OTHER = "other", _("Other")
+
+
+class Agreement(models.Model):
+    """The agreement of one dispute: its working content and the current version number."""
+
+    dispute = models.OneToOneField(
+        "mediation.Dispute",
+        on_delete=models.PROTECT,
+        related_name="agreement",
+        verbose_name=_("dispute"),
+    )
+    number = models.CharField(_("agreement number"), max_length=60, unique=True)
+    # The number of the last frozen version; 0 before the first save.
+    version = models.PositiveIntegerField(_("version"), default=0)
+    agreement_date = models.DateField(_("agreement date"))
+    facts = models.TextField(_("facts"), blank=True)
+    disputed_matters = models.TextField(_("disputed matters"), blank=True)
+    responsibilities = models.TextField(_("responsibilities"), blank=True)
+    clauses = models.JSONField(_("clauses"), default=list, blank=True)
+    performance = models.TextField(_("how and when performed"), blank=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("agreement")
+        verbose_name_plural = _("agreements")
+
+    def __str__(self) -> str:
+        return self.number
+
+    @property
+    def total(self) -> Decimal:
+        """What all obligations together pay: computed, never typed."""
+        return sum((o.total for o in self.obligations.all()), Decimal("0.00"))
+
+    @property
+    def current_version(self) -> AgreementVersion | None:
+        return self.versions.filter(number=self.version).first()
+
+
+class Obligation(models.Model):
+    """One party's duty to pay another: a lump sum or numbered instalments."""
+
+    agreement = models.ForeignKey(
+        Agreement, on_delete=models.CASCADE, related_name="obligations", verbose_name=_("agreement")
+    )
+    position = models.PositiveSmallIntegerField(_("position"))
+    payer = models.ForeignKey(
+        "parties.CaseParty", on_delete=models.PROTECT, related_name="+", verbose_name=_("payer")
+    )
+    payee = models.ForeignKey(
+        "parties.CaseParty", on_delete=models.PROTECT, related_name="+", verbose_name=_("payee")
+    )
+    schedule = models.CharField(_("schedule"), max_length=20, choices=Schedule.choices)
+    method = models.CharField(
+        _("payment method"),
+        max_length=20,
+        choices=PaymentMethod.choices,
+        default=PaymentMethod.BANK_TRANSFER,
+    )
+    note = models.CharField(_("note"), max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["position"]
+        verbose_name = _("obligation")
+        verbose_name_plural = _("obligations")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["agreement", "position"], name="obligation_unique_position"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.payer_id} → {self.payee_id}: {self.total}"
+
+    @property
+    def total(self) -> Decimal:
+        return sum((i.amount for i in self.instalments.all()), Decimal("0.00"))
+
+
+class Instalment(models.Model):
+    """An amount due on a date; a lump sum is an obligation with one instalment."""
+
+    obligation = models.ForeignKey(Obligation, on_delete=models.CASCADE, related_name="instalments")
+    number = models.PositiveSmallIntegerField(_("number"))
+    amount = models.DecimalField(_("amount (CNY)"), max_digits=14, decimal_places=2)
+    due_date = models.DateField(_("due date"))
+
+    class Meta:
+        ordering = ["number"]
+        verbose_name = _("instalment")
+        verbose_name_plural = _("instalments")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["obligation", "number"], name="instalment_unique_number"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(amount__gt=0), name="instalment_amount_positive"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.number} {self.amount} @ {self.due_date}"
+
+
+class ImmutableQuerySet(models.QuerySet):
+    """Rows that are evidence: they may be added, never changed or removed in bulk."""
+
+    def update(self, **kwargs: Any) -> int:
+        raise TypeError(f"{self.model.__name__} rows are immutable.")
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise TypeError(f"{self.model.__name__} rows are immutable.")
+
+
+class AgreementVersion(models.Model):
+    """A frozen version of the agreement: what exactly a signature was given to."""
+
+    agreement = models.ForeignKey(
+        Agreement, on_delete=models.PROTECT, related_name="versions", verbose_name=_("agreement")
+    )
+    number = models.PositiveIntegerField(_("version"))
+    content = models.JSONField(_("content"))
+    # The canonical text (see documents.services.canonical_text) and its SHA-256.
+    text = models.TextField(_("text"))
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    objects = ImmutableQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["agreement", "number"]
+        verbose_name = _("agreement version")
+        verbose_name_plural = _("agreement versions")
+        constraints = [
+            models.UniqueConstraint(fields=["agreement", "number"], name="version_unique_number"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.agreement} v{self.number}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None:
+            raise TypeError("An agreement version is immutable.")
+        super().save(*args, **kwargs)
+
+
+class SignatureMethod(models.TextChoices):
+    IN_PERSON = "in_person", _("In person, on the mediator's device")
+    ONLINE = "online", _("Online, with a one-time code")
+
+
+class Signature(models.Model):
+    """A signatory's signature on one version, given by them or by their agent or guardian."""
+
+    agreement = models.ForeignKey(
+        Agreement, on_delete=models.PROTECT, related_name="signatures", verbose_name=_("agreement")
+    )
+    version = models.ForeignKey(
+        AgreementVersion, on_delete=models.PROTECT, related_name="signatures"
+    )
+    # For whom: a principal party (applicant, respondent, third party).
+    signatory = models.ForeignKey(
+        "parties.CaseParty", on_delete=models.PROTECT, related_name="+", verbose_name=_("for")
+    )
+    # Who signed: the signatory, or the agent or guardian recorded for them.
+    signer = models.ForeignKey(
+        "parties.CaseParty", on_delete=models.PROTECT, related_name="+", verbose_name=_("signer")
+    )
+    signer_name = models.CharField(_("name as typed"), max_length=200)
+    method = models.CharField(_("method"), max_length=20, choices=SignatureMethod.choices)
+    # The drawn signature (PNG, re-encoded); empty for online signatures.
+    image = models.BinaryField(_("signature image"), blank=True, default=b"")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("recorded by"),
+    )
+    ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    text_sha256 = models.CharField(_("SHA-256 of the text signed"), max_length=64)
+    signed_at = models.DateTimeField(_("signed at"), default=timezone.now)
+    # A signature stops counting when the agreement is revised; it is kept, marked void.
+    voided_at = models.DateTimeField(_("voided at"), null=True, blank=True)
+    void_reason = models.CharField(_("why void"), max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["signed_at", "id"]
+        verbose_name = _("signature")
+        verbose_name_plural = _("signatures")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["version", "signatory"],
+                condition=models.Q(voided_at__isnull=True),
+                name="signature_once_per_version",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.signer_name} for {self.signatory_id} on v{self.version_id}"
+
+
+class OneTimeCode(models.Model):
+    """A code sent by SMS that lets a portal user sign one version; only its hash is kept."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    purpose = models.CharField(_("purpose"), max_length=100)
+    phone = models.CharField(_("phone"), max_length=20)
+    code_hash = models.CharField(max_length=128)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    attempts = models.PositiveSmallIntegerField(default=0)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["user", "purpose"], name="otp_user_purpose")]
+
+    def __str__(self) -> str:
+        return f"{self.purpose} for {self.user_id}"
+
+
+class StoredFile(models.Model):
+    """A file stored once under its SHA-256 and never overwritten."""
+
+    sha256 = models.CharField(_("SHA-256"), max_length=64, primary_key=True)
+    size = models.PositiveIntegerField(_("size"))
+    content_type = models.CharField(_("content type"), max_length=100)
+    path = models.CharField(_("path"), max_length=200)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    objects = ImmutableQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("stored file")
+        verbose_name_plural = _("stored files")
+
+    def __str__(self) -> str:
+        return self.sha256
+
+
+class DocumentKind(models.TextChoices):
+    AGREEMENT = "agreement", _("People's mediation agreement")
+    ACCEPTANCE_NOTICE = "acceptance_notice", _("Acceptance notice")
+    TERMINATION = "termination", _("Termination of mediation")
+    REFERRAL_LETTER = "referral_letter", _("Referral letter")
+    CONFIRMATION_APPLICATION = "confirmation_application", _("Judicial confirmation application")
+
+
+class DocumentLanguage(models.TextChoices):
+    ZH_HANS = "zh-hans", "简体中文"
+    EN = "en", "English"
+
+
+class Document(models.Model):
+    """A generated, signed PDF of a case: one per case, kind, language and agreement version."""
+
+    dispute = models.ForeignKey(
+        "mediation.Dispute",
+        on_delete=models.PROTECT,
+        related_name="documents",
+        verbose_name=_("dispute"),
+    )
+    kind = models.CharField(_("kind"), max_length=30, choices=DocumentKind.choices)
+    lang = models.CharField(_("language"), max_length=10, choices=DocumentLanguage.choices)
+    # The agreement version an agreement PDF shows; 0 for the other kinds.
+    version = models.PositiveIntegerField(_("version"), default=0)
+    file = models.ForeignKey(StoredFile, on_delete=models.PROTECT, related_name="documents")
+    verification_code = models.CharField(_("verification code"), max_length=20, unique=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    objects = ImmutableQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["dispute", "kind", "lang", "version"]
+        verbose_name = _("document")
+        verbose_name_plural = _("documents")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["dispute", "kind", "lang", "version"], name="document_once"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.dispute_id} ({self.lang})"
+
+    @property
+    def sha256(self) -> str:
+        return self.file_id

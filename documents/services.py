@@ -1,0 +1,464 @@
+"""Writes of agreements and signatures (SPEC §5), checked for who may do them and when.
+
+Every write locks the dispute row first, as the dispute's own transitions do, so editing,
+signing and transitions of one case are serialised. Errors follow the house rules: 404 for a
+case the user may not see, 403 for what they may not do, 409 for what is not possible in the
+case's state (or on a superseded version), 400 with field errors for bad input. Nothing is
+written on any error.
+"""
+
+from __future__ import annotations
+
+import datetime
+import io
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.hashers import check_password, make_password
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from PIL import Image, UnidentifiedImageError
+
+from mediation import services as dispute_services
+from mediation.choices import State
+from mediation.exceptions import Conflict, Forbidden, NotFound
+from mediation.models import Dispute
+from mediation.roles import scope_of
+from parties.models import CaseParty
+from parties.validators import mask_phone
+
+from . import agreements
+from .models import (
+    Agreement,
+    AgreementVersion,
+    OneTimeCode,
+    PaymentMethod,
+    Schedule,
+    Signature,
+    SignatureMethod,
+)
+from .signatories import SignatoryStatus, signing_status
+
+EDITABLE_STATES = (State.MEDIATING, State.AGREED)
+MAX_CLAUSES = 50
+MAX_OBLIGATIONS = 20
+MAX_INSTALMENTS = 60
+# A drawn signature is a few hundred pixels wide; anything far bigger is not a signature.
+MAX_SIGNATURE_PIXELS = 2000 * 1000
+
+
+@dataclass
+class InstalmentInput:
+    amount: Decimal
+    due_date: datetime.date
+
+
+@dataclass
+class ObligationInput:
+    payer: int
+    payee: int
+    instalments: Sequence[InstalmentInput]
+    schedule: str = Schedule.LUMP_SUM
+    method: str = PaymentMethod.BANK_TRANSFER
+    note: str = ""
+
+
+@dataclass
+class AgreementInput:
+    facts: str = ""
+    disputed_matters: str = ""
+    responsibilities: str = ""
+    performance: str = ""
+    clauses: Sequence[str] = ()
+    obligations: Sequence[ObligationInput] = ()
+    agreement_date: datetime.date | None = None
+
+
+@dataclass
+class SignatureInput:
+    signatory: int  # the case party signed for
+    method: str
+    signer: int | None = None  # the case party who signs; default the signatory
+    signer_name: str = ""  # typed by the signer; must be their recorded name
+    image: bytes = b""  # the drawn signature (in person)
+    code: str = ""  # the one-time code (online)
+    version: int | None = None  # the version the signer was shown
+
+
+@dataclass
+class SigningResult:
+    signature: Signature
+    statuses: list[SignatoryStatus] = field(default_factory=list)
+    completed: bool = False
+
+
+def _lock(actor: Any, dispute_id: Any) -> Dispute:
+    from mediation.selectors import disputes_visible_to
+
+    if not disputes_visible_to(actor).filter(pk=dispute_id).exists():
+        raise NotFound(_("No such dispute."))
+    return Dispute.objects.select_for_update().select_related("body").get(pk=dispute_id)
+
+
+def _check_editable(actor: Any, dispute: Dispute) -> None:
+    if dispute.state not in EDITABLE_STATES:
+        raise Conflict(
+            _(
+                "The agreement can be edited only while the case is being mediated or agreed; "
+                "it is “%(state)s”."
+            )
+            % {"state": dispute.get_state_display()}
+        )
+    if not scope_of(actor).is_mediator(dispute.mediator_id):
+        raise Forbidden(_("Only the case's mediator may edit the agreement."))
+
+
+# --- editing -------------------------------------------------------------------------------------
+
+
+def _validate_obligations(
+    dispute: Dispute, items: Sequence[ObligationInput], agreement_date: datetime.date
+) -> list[dict[str, Any]]:
+    """Obligations checked against the case: payer and payee are its parties, different from
+    each other; amounts positive with two decimals; due dates on or after the agreement date;
+    a lump sum has one instalment, instalments at least two."""
+    parties = {cp.pk: cp for cp in CaseParty.objects.filter(dispute=dispute)}
+    errors: dict[str, list[str]] = {}
+    cleaned = []
+    if len(items) > MAX_OBLIGATIONS:
+        raise ValidationError(
+            {"obligations": _("At most %(n)d obligations.") % {"n": MAX_OBLIGATIONS}}
+        )
+    for index, item in enumerate(items):
+        where = f"obligations[{index}]"
+        payer, payee = parties.get(item.payer), parties.get(item.payee)
+        if payer is None:
+            errors[f"{where}.payer"] = [_("The payer must be a party to this case.")]
+        if payee is None:
+            errors[f"{where}.payee"] = [_("The payee must be a party to this case.")]
+        if payer is not None and payer == payee:
+            errors[f"{where}.payee"] = [_("Payer and payee must be different parties.")]
+        if item.schedule not in Schedule.values:
+            errors[f"{where}.schedule"] = [_("Choose lump sum or instalments.")]
+        if item.method not in PaymentMethod.values:
+            errors[f"{where}.method"] = [_("Unknown payment method.")]
+        count = len(item.instalments)
+        if item.schedule == Schedule.LUMP_SUM and count != 1:
+            errors[f"{where}.instalments"] = [_("A lump sum has exactly one amount and date.")]
+        elif item.schedule == Schedule.INSTALMENTS and not 2 <= count <= MAX_INSTALMENTS:
+            errors[f"{where}.instalments"] = [
+                _("Instalments are 2 to %(n)d amounts with dates.") % {"n": MAX_INSTALMENTS}
+            ]
+        previous: datetime.date | None = None
+        for number, instalment in enumerate(item.instalments, start=1):
+            at = f"{where}.instalments[{number - 1}]"
+            amount = instalment.amount
+            if not isinstance(amount, Decimal) or not amount.is_finite():
+                errors[f"{at}.amount"] = [_("Enter an amount such as 1200.00.")]
+            elif amount <= 0 or amount.as_tuple().exponent < -2:  # type: ignore[operator]
+                errors[f"{at}.amount"] = [
+                    _("An amount is positive, in yuan, with at most two decimals.")
+                ]
+            elif amount >= Decimal("1000000000000"):
+                errors[f"{at}.amount"] = [_("The amount is too large.")]
+            if instalment.due_date < agreement_date:
+                errors[f"{at}.due_date"] = [
+                    _("The due date cannot be before the agreement date (%(date)s).")
+                    % {"date": agreement_date.isoformat()}
+                ]
+            elif previous is not None and instalment.due_date < previous:
+                errors[f"{at}.due_date"] = [_("Instalments are listed in date order.")]
+            previous = instalment.due_date
+        cleaned.append(
+            {
+                "payer": payer,
+                "payee": payee,
+                "schedule": item.schedule,
+                "method": item.method,
+                "note": item.note.strip(),
+                "instalments": [(i.amount, i.due_date) for i in item.instalments],
+            }
+        )
+    if errors:
+        raise ValidationError(errors)
+    return cleaned
+
+
+@transaction.atomic
+def save_agreement(
+    *, actor: Any, dispute_id: Any, data: AgreementInput, expected_version: int | None = None
+) -> Agreement:
+    """Replace the agreement's content and freeze it as a new version. Signatures on earlier
+    versions stop counting. Only the case's mediator, only while mediating or agreed."""
+    dispute = _lock(actor, dispute_id)
+    _check_editable(actor, dispute)
+    agreement = agreements.get_or_create_agreement(dispute)
+    if expected_version is not None and expected_version != agreement.version:
+        raise Conflict(
+            _("The agreement has changed: it is now version %(version)d. Reload and try again.")
+            % {"version": agreement.version}
+        )
+    clauses = [str(c).strip() for c in data.clauses if str(c).strip()]
+    if len(clauses) > MAX_CLAUSES:
+        raise ValidationError({"clauses": _("At most %(n)d clauses.") % {"n": MAX_CLAUSES}})
+    agreement_date = data.agreement_date or agreement.agreement_date
+    if agreement_date > timezone.localdate():
+        raise ValidationError({"agreement_date": _("The agreement date cannot be in the future.")})
+    if agreement_date < dispute.received_at:
+        raise ValidationError(
+            {"agreement_date": _("The agreement date cannot be before the case was received.")}
+        )
+    obligations = _validate_obligations(dispute, data.obligations, agreement_date)
+
+    agreement.facts = data.facts.strip()
+    agreement.disputed_matters = data.disputed_matters.strip()
+    agreement.responsibilities = data.responsibilities.strip()
+    agreement.performance = data.performance.strip()
+    agreement.clauses = clauses
+    agreement.agreement_date = agreement_date
+    agreement.save()
+    agreements.replace_obligations(agreement, obligations)
+    agreements.freeze_version(agreement, actor)
+    if dispute.state == State.AGREED:
+        # The case carries the total the figures count; it follows the agreement while agreed.
+        dispute.agreed_amount = agreement.total
+        dispute.save(update_fields=["agreed_amount", "updated_at"])
+    return agreement
+
+
+# --- one-time codes ------------------------------------------------------------------------------
+
+
+def _purpose(agreement: Agreement, version: int, signer: CaseParty) -> str:
+    return f"sign:{agreement.pk}:v{version}:p{signer.pk}"
+
+
+def _portal_signer(actor: Any, dispute: Dispute, signatory_id: Any) -> CaseParty:
+    """The case party the portal user signs as, for `signatory_id`: themselves or their
+    principal. Anyone else is refused."""
+    scope = scope_of(actor)
+    mine = CaseParty.objects.filter(dispute=dispute, party__user_id=getattr(actor, "pk", None))
+    for cp in mine.select_related("party"):
+        if cp.pk == _as_int(signatory_id) or cp.represents_id == _as_int(signatory_id):
+            return cp
+    if scope.party_id is None:
+        raise Forbidden(_("Online signing is for parties with a portal account."))
+    raise ValidationError({"signatory": _("You can sign only for yourself or whom you represent.")})
+
+
+def _as_int(value: Any) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+@transaction.atomic
+def request_signing_code(*, actor: Any, dispute_id: Any, signatory: Any) -> str:
+    """Send a one-time code to the signer's phone; answers the masked number it went to."""
+    from .sms import send_sms
+
+    dispute = _lock(actor, dispute_id)
+    if dispute.state != State.AGREED:
+        raise Conflict(_("The agreement is not ready to be signed."))
+    agreement = Agreement.objects.get(dispute=dispute)
+    signer = _portal_signer(actor, dispute, signatory)
+    phone = signer.party.phone
+    if not phone:
+        raise ValidationError(
+            {"signatory": _("No mobile number is recorded for you; sign in person instead.")}
+        )
+    purpose = _purpose(agreement, agreement.version, signer)
+    now = timezone.now()
+    # A new code replaces any earlier one for the same purpose.
+    OneTimeCode.objects.filter(user=actor, purpose=purpose, used_at__isnull=True).update(
+        used_at=now
+    )
+    code = f"{secrets.randbelow(10**6):06d}"
+    OneTimeCode.objects.create(
+        user=actor,
+        purpose=purpose,
+        phone=phone,
+        code_hash=make_password(code),
+        expires_at=now + datetime.timedelta(seconds=settings.FENGQIAO_OTP_TTL_SECONDS),
+    )
+    minutes = max(settings.FENGQIAO_OTP_TTL_SECONDS // 60, 1)
+    message = _(
+        "【枫桥】Your code to sign agreement %(number)s is %(code)s, valid for %(minutes)d minutes."
+    ) % {"number": agreement.number, "code": code, "minutes": minutes}
+    transaction.on_commit(lambda: send_sms(phone, message))
+    return mask_phone(phone)
+
+
+class _WrongCode(Exception):
+    """A wrong code: the caller's transaction rolls back, then the attempt is counted."""
+
+    def __init__(self, otp_id: int) -> None:
+        super().__init__(otp_id)
+        self.otp_id = otp_id
+
+
+def _check_code(actor: Any, purpose: str, code: str) -> None:
+    """Spend the code. Expired, unrequested or overused codes answer 400; a wrong one raises
+    `_WrongCode` so that `record_signature` can count the attempt after rolling back."""
+    now = timezone.now()
+    otp = (
+        OneTimeCode.objects.select_for_update()
+        .filter(user=actor, purpose=purpose, used_at__isnull=True, expires_at__gt=now)
+        .first()
+    )
+    if otp is None:
+        raise ValidationError(
+            {"code": _("The code has expired or was not requested; ask for a new one.")}
+        )
+    if otp.attempts >= settings.FENGQIAO_OTP_MAX_ATTEMPTS:
+        raise ValidationError({"code": _("Too many wrong codes; ask for a new one.")})
+    if not code or not check_password(code.strip(), otp.code_hash):
+        raise _WrongCode(otp.pk)
+    otp.used_at = now
+    otp.save(update_fields=["used_at"])
+
+
+# --- signatures ----------------------------------------------------------------------------------
+
+
+def clean_signature_image(data: bytes) -> bytes:
+    """A drawn signature as a small PNG: size and format checked, re-encoded (no metadata, no
+    smuggled content)."""
+    limit = settings.FENGQIAO_SIGNATURE_IMAGE_MAX_BYTES
+    if not data:
+        raise ValidationError({"image": _("Draw the signature.")})
+    if len(data) > limit:
+        raise ValidationError(
+            {
+                "image": _("The signature image is too large (at most %(kb)d KB).")
+                % {"kb": limit // 1024}
+            }
+        )
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            if image.format not in ("PNG", "JPEG"):
+                raise ValidationError({"image": _("The signature must be a PNG or JPEG image.")})
+            if image.width * image.height > MAX_SIGNATURE_PIXELS:
+                raise ValidationError({"image": _("The signature image is too large.")})
+            image.load()
+            out = io.BytesIO()
+            image.convert("LA" if image.mode in ("L", "LA", "1") else "RGBA").save(
+                out, format="PNG", optimize=True
+            )
+    except (UnidentifiedImageError, OSError, Image.DecompressionBombError) as exc:
+        raise ValidationError({"image": _("The signature is not a readable image.")}) from exc
+    return out.getvalue()
+
+
+def _same_name(typed: str, recorded: str) -> bool:
+    return "".join(typed.split()) == "".join(recorded.split())
+
+
+def record_signature(
+    *, actor: Any, dispute_id: Any, data: SignatureInput, ip: str | None = None
+) -> SigningResult:
+    """One signatory signs the current version. The last signature fires the case's `sign`."""
+    try:
+        return _record_signature(actor=actor, dispute_id=dispute_id, data=data, ip=ip)
+    except _WrongCode as exc:
+        OneTimeCode.objects.filter(pk=exc.otp_id).update(attempts=F("attempts") + 1)
+        raise ValidationError({"code": _("The code is not correct.")}) from None
+
+
+@transaction.atomic
+def _record_signature(
+    *, actor: Any, dispute_id: Any, data: SignatureInput, ip: str | None
+) -> SigningResult:
+    dispute = _lock(actor, dispute_id)
+    if dispute.state != State.AGREED:
+        raise Conflict(
+            _("The agreement can be signed only once it is agreed; the case is “%(state)s”.")
+            % {"state": dispute.get_state_display()}
+        )
+    agreement = Agreement.objects.select_for_update().get(dispute=dispute)
+    version = AgreementVersion.objects.get(agreement=agreement, number=agreement.version)
+    if data.version is not None and data.version != version.number:
+        raise Conflict(
+            _(
+                "This version of the agreement has been superseded by version %(version)d; "
+                "read the new version before signing."
+            )
+            % {"version": version.number}
+        )
+    statuses = {s.party.pk: s for s in signing_status(dispute)}
+    status = statuses.get(_as_int(data.signatory) or -1)
+    if status is None:
+        raise ValidationError({"signatory": _("This person is not a signatory of the agreement.")})
+    if status.signature is not None:
+        raise Conflict(
+            _("%(name)s has already signed this version.") % {"name": status.party.party.name}
+        )
+
+    if data.method == SignatureMethod.IN_PERSON:
+        if not scope_of(actor).is_mediator(dispute.mediator_id):
+            raise Forbidden(_("Signatures in person are collected by the case's mediator."))
+        signer_id = _as_int(data.signer) if data.signer is not None else status.party.pk
+        signer = next((cp for cp in status.signers if cp.pk == signer_id), None)
+        if signer is None:
+            raise ValidationError(
+                {"signer": _("Only the party or the agent or guardian recorded for them may sign.")}
+            )
+        if not _same_name(data.signer_name, signer.party.name):
+            raise ValidationError(
+                {
+                    "signer_name": _("Type the signer's name as recorded: %(name)s.")
+                    % {"name": signer.party.name}
+                }
+            )
+        image = clean_signature_image(data.image)
+    elif data.method == SignatureMethod.ONLINE:
+        signer = _portal_signer(actor, dispute, data.signatory)
+        if signer not in status.signers:
+            raise ValidationError(
+                {"signatory": _("You can sign only for yourself or whom you represent.")}
+            )
+        _check_code(actor, _purpose(agreement, version.number, signer), data.code)
+        image = b""
+    else:
+        raise ValidationError({"method": _("Choose in_person or online.")})
+
+    try:
+        with transaction.atomic():
+            signature = Signature.objects.create(
+                agreement=agreement,
+                version=version,
+                signatory=status.party,
+                signer=signer,
+                signer_name=data.signer_name.strip() or signer.party.name,
+                method=data.method,
+                image=image,
+                user=actor,
+                ip=ip or None,
+                text_sha256=version.sha256,
+            )
+    except IntegrityError as exc:  # the same signatory signed in another request meanwhile
+        raise Conflict(
+            _("%(name)s has already signed this version.") % {"name": status.party.party.name}
+        ) from exc
+
+    completed = all(
+        s.signature is not None or s.party.pk == status.party.pk for s in statuses.values()
+    )
+    if completed:
+        dispute.agreed_amount = agreement.total
+        dispute.save(update_fields=["agreed_amount", "updated_at"])
+        dispute_services.take_transition(
+            actor=None, dispute_id=dispute.pk, name="sign", system=True, at=signature.signed_at
+        )
+        from .tasks import generate_document
+
+        transaction.on_commit(lambda: generate_document.delay(dispute.pk, "agreement", "zh-hans"))
+    return SigningResult(signature=signature, statuses=signing_status(dispute), completed=completed)

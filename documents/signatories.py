@@ -1,0 +1,71 @@
+"""Who must sign an agreement, who may sign for them, and whether everyone has.
+
+Kept apart from `documents.services` so that the dispute's guards (`mediation.rules`) and
+`mediation.services` can ask without importing the services that import them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from django.utils import timezone
+
+from parties.models import PRINCIPAL_ROLES, CaseParty
+
+from .models import Agreement, Signature
+
+if TYPE_CHECKING:
+    from mediation.models import Dispute
+
+
+@dataclass
+class SignatoryStatus:
+    """One required signatory and where their signature stands on the current version."""
+
+    party: CaseParty
+    signers: list[CaseParty] = field(default_factory=list)  # themselves, then their representatives
+    signature: Signature | None = None
+
+
+def required_signatories(dispute: Dispute) -> list[CaseParty]:
+    """Every applicant, respondent and third party signs (People's Mediation Law art. 29)."""
+    return list(
+        CaseParty.objects.filter(dispute=dispute, role__in=PRINCIPAL_ROLES)
+        .select_related("party")
+        .order_by("id")
+    )
+
+
+def signing_status(dispute: Dispute) -> list[SignatoryStatus]:
+    parties = list(CaseParty.objects.filter(dispute=dispute).select_related("party").order_by("id"))
+    statuses = {
+        cp.pk: SignatoryStatus(party=cp, signers=[cp])
+        for cp in parties
+        if cp.role in PRINCIPAL_ROLES
+    }
+    for cp in parties:
+        if cp.represents_id in statuses:
+            statuses[cp.represents_id].signers.append(cp)
+    agreement = Agreement.objects.filter(dispute=dispute).first()
+    if agreement is not None and agreement.version:
+        for signature in Signature.objects.filter(
+            agreement=agreement, version__number=agreement.version, voided_at__isnull=True
+        ).select_related("signer"):
+            if signature.signatory_id in statuses:
+                statuses[signature.signatory_id].signature = signature
+    return list(statuses.values())
+
+
+def all_signed(dispute: Dispute) -> bool:
+    statuses = signing_status(dispute)
+    return bool(statuses) and all(s.signature is not None for s in statuses)
+
+
+def void_signatures(agreement: Agreement, reason: str, *, keep_version: int | None = None) -> int:
+    """Void the signatures that still count, except those on `keep_version`. Signatures are
+    evidence: voided, never deleted. Answers how many were voided."""
+    live = Signature.objects.filter(agreement=agreement, voided_at__isnull=True)
+    if keep_version is not None:
+        live = live.exclude(version__number=keep_version)
+    return live.update(voided_at=timezone.now(), void_reason=reason)

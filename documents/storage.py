@@ -1,0 +1,47 @@
+"""Content-addressed storage: a file is kept once under its SHA-256 and never overwritten."""
+
+from __future__ import annotations
+
+import hashlib
+
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import IntegrityError, transaction
+
+from .models import StoredFile
+
+EXTENSIONS = {"application/pdf": ".pdf", "image/png": ".png"}
+
+
+def sha256_of(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def store(data: bytes, content_type: str) -> StoredFile:
+    """The stored file holding exactly `data`; stored now if it was not already."""
+    digest = sha256_of(data)
+    existing = StoredFile.objects.filter(pk=digest).first()
+    if existing is not None:
+        return existing
+    path = f"store/{digest[:2]}/{digest}{EXTENSIONS.get(content_type, '')}"
+    # Same name, same bytes: if another worker wrote it first there is nothing to do.
+    if not default_storage.exists(path):
+        saved = default_storage.save(path, ContentFile(data))
+        if saved != path:  # the storage picked another name: someone raced us to `path`
+            default_storage.delete(saved)
+    try:
+        with transaction.atomic():
+            return StoredFile.objects.create(
+                sha256=digest, size=len(data), content_type=content_type, path=path
+            )
+    except IntegrityError:
+        return StoredFile.objects.get(pk=digest)
+
+
+def read(stored: StoredFile) -> bytes:
+    """The file's bytes, checked against its name: storage that lost integrity says so."""
+    with default_storage.open(stored.path, "rb") as handle:
+        data = handle.read()
+    if sha256_of(data) != stored.sha256:
+        raise OSError(f"Stored file {stored.path} does not match its SHA-256.")
+    return data

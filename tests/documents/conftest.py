@@ -1,0 +1,106 @@
+"""A case ready for its agreement: four signatories, one of them a minor with a guardian, one
+represented by an agent, one an insurer, and one a party who signs online."""
+
+from __future__ import annotations
+
+import datetime
+import io
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from django.utils import timezone
+from PIL import Image, ImageDraw
+
+from documents.sms import MemorySmsBackend
+from mediation.models import Dispute
+from parties.models import CaseParty, PartyKind, PartyRole
+from tests import factories as f
+from tests.conftest import World
+
+
+@dataclass
+class Case:
+    dispute: Dispute
+    online: CaseParty  # 张伟, applicant, signs online with a code
+    minor: CaseParty  # 王小明, applicant, a minor
+    guardian: CaseParty  # 王建国, signs for the minor
+    respondent: CaseParty  # 李娜
+    agent: CaseParty  # 赵敏, signs for 李娜
+    insurer: CaseParty  # third party, signs in person by its representative
+
+    @property
+    def signatories(self) -> list[CaseParty]:
+        return [self.online, self.minor, self.respondent, self.insurer]
+
+
+@pytest.fixture
+def case(world: World) -> Case:
+    today = timezone.localdate()
+    dispute = f.DisputeFactory(
+        body=world.body,
+        state="mediating",
+        mediator=world.mediator,
+        category="school",
+        title="校园意外伤害及交通事故纠纷",
+        received_at=today - datetime.timedelta(days=10),
+        accepted_at=today - datetime.timedelta(days=9),
+        deadline=today + datetime.timedelta(days=21),
+        due_soon_on=today + datetime.timedelta(days=15),
+    )
+    online = f.CasePartyFactory(
+        dispute=dispute, party=world.party_user.party, role=PartyRole.APPLICANT
+    )
+    world.party_user.party.phone = "13800138000"
+    world.party_user.party.save()
+    minor = f.CasePartyFactory(
+        dispute=dispute, party=f.PartyFactory(name="王小明"), role=PartyRole.APPLICANT
+    )
+    guardian = f.CasePartyFactory(
+        dispute=dispute,
+        party=f.PartyFactory(name="王建国"),
+        role=PartyRole.GUARDIAN,
+        represents=minor,
+    )
+    respondent = f.CasePartyFactory(
+        dispute=dispute, party=f.PartyFactory(name="李娜"), role=PartyRole.RESPONDENT
+    )
+    agent = f.CasePartyFactory(
+        dispute=dispute,
+        party=f.PartyFactory(name="赵敏"),
+        role=PartyRole.AGENT,
+        represents=respondent,
+    )
+    insurer = f.CasePartyFactory(
+        dispute=dispute,
+        party=f.PartyFactory(name="某财产保险股份有限公司南昌分公司", kind=PartyKind.ORGANIZATION),
+        role=PartyRole.THIRD_PARTY,
+    )
+    f.MediationSessionFactory(dispute=dispute)
+    return Case(dispute, online, minor, guardian, respondent, agent, insurer)
+
+
+def png(width: int = 240, height: int = 80) -> bytes:
+    """A drawn signature: a few strokes on a transparent canvas."""
+    image = Image.new("RGBA", (width, height), (0, 0, 0, 0))
+    draw = ImageDraw.Draw(image)
+    draw.line([(10, 60), (60, 20), (110, 60), (160, 20), (230, 50)], fill=(0, 0, 0, 255), width=4)
+    out = io.BytesIO()
+    image.save(out, format="PNG")
+    return out.getvalue()
+
+
+@pytest.fixture
+def sms(settings: Any) -> list[tuple[str, str]]:
+    """The messages an SMS gateway would have sent."""
+    settings.FENGQIAO_SMS_BACKEND = "documents.sms.MemorySmsBackend"
+    MemorySmsBackend.outbox.clear()
+    return MemorySmsBackend.outbox
+
+
+@pytest.fixture(autouse=True)
+def _pki_in_tmp(settings: Any, tmp_path: Any) -> None:
+    # Development certificates are made on the fly, in a directory of the test's own.
+    settings.FENGQIAO_PKI_DIR = tmp_path / "pki"
+    settings.FENGQIAO_PKI_AUTO_CREATE = True
+    settings.MEDIA_ROOT = tmp_path / "media"
