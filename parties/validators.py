@@ -227,3 +227,22 @@ def mask_phone(value: str | None) -> str:
     if len(phone) <= 2:
         return "*" * len(phone)
     return "*" * (len(phone) - 2) + phone[-2:]
+
+
+def mask_name(value: str | None) -> str:
+    """张* / 欧阳** for people shown on public pages: the surname and how many characters."""
+    name = (value or "").strip()
+    if len(name) <= 1:
+        return name
+    compound = name[:2] in COMPOUND_SURNAMES and len(name) > 2
+    keep = 2 if compound else 1
+    return name[:keep] + "*" * (len(name) - keep)
+
+
+# The commonest two-character surnames; others are masked after their first character.
+COMPOUND_SURNAMES = frozenset(
+    (
+        "欧阳", "司马", "上官", "诸葛", "东方", "皇甫", "尉迟", "公孙", "慕容",
+        "长孙", "宇文", "司徒", "夏侯", "令狐", "端木", "独孤", "南宫", "西门",
+    )
+)  # fmt: skip

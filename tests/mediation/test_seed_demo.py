@@ -3,6 +3,8 @@ nothing."""
 
 from __future__ import annotations
 
+import re
+from decimal import Decimal
 from io import StringIO
 from typing import Any
 
@@ -12,6 +14,7 @@ from django.core.management import call_command
 from django.db.models import Count
 
 from courts.models import Referral, ReferralKind
+from documents.signatories import signing_status
 from mediation.choices import Category, State, Track
 from mediation.models import Dispute, TransitionLog
 from mediation.roles import Role, scope_of
@@ -80,3 +83,13 @@ def test_both_demo_courts_have_every_kind_of_referral_and_a_login(seeded: str) -
     assert Referral.objects.overdue().exists()
     assert Referral.objects.filter(decision="mediated").exists()
     assert Referral.objects.filter(kind=ReferralKind.LITIGATION, state="filed").exists()
+
+
+def test_a_case_waits_for_four_signatures_with_party1_among_them(seeded: str) -> None:
+    demo = Dispute.objects.get(reference__in=re.findall(r"Signing demo: case (\S+)", seeded))
+    assert demo.state == "agreed" and demo.agreement.version == 1
+    statuses = signing_status(demo)
+    assert len(statuses) == 4 and not any(s.signature for s in statuses)
+    assert {cp.role for s in statuses for cp in s.signers[1:]} == {"guardian", "agent"}
+    assert any(s.party.party.user and s.party.party.user.username == "party1" for s in statuses)
+    assert demo.agreement.total == Decimal("86000.00")

@@ -12,6 +12,7 @@ from django.utils import translation
 from parties.validators import (
     birth_date_from_resident_id,
     mask_id_number,
+    mask_name,
     mask_phone,
     normalize_phone,
     resident_id_check_digit,
@@ -186,3 +187,18 @@ def test_id_masks(value: str | None, masked: str) -> None:
 )
 def test_phone_masks(value: str, masked: str) -> None:
     assert mask_phone(value) == masked
+
+
+@pytest.mark.parametrize(
+    ("name", "masked"),
+    [
+        ("张伟", "张*"),
+        ("王小明", "王**"),
+        ("欧阳娜娜", "欧阳**"),
+        ("欧阳", "欧*"),
+        ("李", "李"),
+        ("", ""),
+    ],
+)
+def test_names_on_public_pages_keep_the_surname_only(name: str, masked: str) -> None:
+    assert mask_name(name) == masked

@@ -29,7 +29,7 @@ from django.utils import timezone
 from courts import services as court_services
 from courts.models import OUTBOUND_KINDS, Court, CourtLevel, CourtStaff, Referral, ReferralKind
 from documents import services as document_services
-from documents.models import Schedule
+from documents.models import PaymentMethod, Schedule
 from mediation import services
 from mediation.choices import BodyKind, Category, Channel, State, Track
 from mediation.models import Dispute, MediationBody, Mediator, StaffMember
@@ -39,6 +39,7 @@ from parties.services import PartyInput
 from parties.validators import resident_id_check_digit, uscc_check_char
 
 DEMO_PASSWORD = "fengqiao-demo"
+SIGNING_DEMO_TITLE = "机动车交通事故责任纠纷（签署演示）"
 SEED = 2026
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡余杜叶程魏苏吕丁任沈姚卢"
@@ -366,8 +367,110 @@ class Command(BaseCommand):
                 self._give_portal_account(dispute)
                 portal_party_set = True
             self._walk(dispute, path, cast, courts, start, age, rng)
+        self._signing_demo(bodies["traffic"], cast, rng)
         services.mark_deadlines(today)
-        return len(targets)
+        return len(targets) + 1
+
+    def _signing_demo(self, body: MediationBody, cast: Cast, rng: random.Random) -> Dispute:
+        """A traffic case agreed and waiting for four signatures: party1 (online, with a code),
+        a child passenger through her guardian, the driver through his agent, and the insurer."""
+        portal = Party.objects.get(user__username="party1")
+        insurer = self._organization(
+            rng, "中国人民财产保险股份有限公司南昌市分公司", OrganizationType.INSURER
+        )
+        parties = [
+            PartyInput(
+                role=PartyRole.APPLICANT,
+                kind=PartyKind.PERSON,
+                name=portal.name,
+                id_type=portal.id_type,
+                id_number=portal.id_number,
+                phone=portal.phone,
+            ),
+            self._person(rng, PartyRole.APPLICANT, born=(2014, 2016), name="刘欣怡"),
+            self._person(rng, PartyRole.GUARDIAN, represents=1, name="刘建华"),
+            self._person(rng, PartyRole.RESPONDENT, name="孙浩然"),
+            self._person(rng, PartyRole.AGENT, represents=3, name="周律师"),
+            self._org_as(insurer, PartyRole.THIRD_PARTY),
+        ]
+        today = timezone.localdate()
+        received = today - datetime.timedelta(days=6)
+        dispute = services.register_dispute(
+            actor=cast.clerks[body.pk],
+            data=services.DisputeInput(
+                category=Category.TRAFFIC,
+                channel=Channel.POLICE,
+                body=body,
+                title=SIGNING_DEMO_TITLE,
+                facts="被申请人驾驶小型轿车追尾申请人车辆，致车内乘客刘欣怡（未成年）受伤。"
+                "交警部门认定被申请人负全部责任。",
+                claimed_amount=Decimal("86000.00"),
+                received_at=received,
+                parties=parties,
+            ),
+        )
+        mediator = cast.mediators[body.pk][0]
+        services.take_transition(actor=cast.clerks[body.pk], dispute_id=dispute.pk, name="accept")
+        services.take_transition(
+            actor=cast.directors[body.pk],
+            dispute_id=dispute.pk,
+            name="assign",
+            data={"mediator": mediator.pk},
+        )
+        services.schedule_session(
+            actor=mediator.user,
+            dispute_id=dispute.pk,
+            data=services.SessionInput(
+                scheduled_at=timezone.now() - datetime.timedelta(hours=3),
+                place=f"{body.name}调解室",
+                status="held",
+                minutes="各方到场，调解员释法明理，各方就赔偿达成一致。",
+                attendee_ids=list(dispute.case_parties.values_list("pk", flat=True)),
+            ),
+        )
+        services.take_transition(actor=mediator.user, dispute_id=dispute.pk, name="start")
+        by_role = {cp.party.name: cp for cp in dispute.case_parties.select_related("party")}
+        document_services.save_agreement(
+            actor=mediator.user,
+            dispute_id=dispute.pk,
+            data=document_services.AgreementInput(
+                facts=dispute.facts,
+                disputed_matters="赔偿项目及数额；保险公司在交强险和商业三者险限额内的赔付。",
+                responsibilities="被申请人负事故全部责任。",
+                clauses=[
+                    "申请人放弃其他诉讼请求，双方就本次事故再无其他争议。",
+                    "任何一方不履行本协议的，对方可依法申请司法确认后强制执行。",
+                ],
+                obligations=[
+                    document_services.ObligationInput(
+                        payer=by_role[insurer.name].pk,
+                        payee=by_role["刘欣怡"].pk,
+                        instalments=[
+                            document_services.InstalmentInput(
+                                Decimal("60000.00"), today + datetime.timedelta(days=15)
+                            )
+                        ],
+                        method=PaymentMethod.INSURER_DIRECT,
+                    ),
+                    document_services.ObligationInput(
+                        payer=by_role["孙浩然"].pk,
+                        payee=by_role[portal.name].pk,
+                        schedule=Schedule.INSTALMENTS,
+                        instalments=[
+                            document_services.InstalmentInput(
+                                Decimal("13000.00"), today + datetime.timedelta(days=10)
+                            ),
+                            document_services.InstalmentInput(
+                                Decimal("13000.00"), today + datetime.timedelta(days=40)
+                            ),
+                        ],
+                    ),
+                ],
+                performance="款项以银行转账方式支付至收款人账户。",
+            ),
+        )
+        services.take_transition(actor=mediator.user, dispute_id=dispute.pk, name="draft_agreement")
+        return dispute
 
     def _from_court(
         self,
@@ -751,3 +854,10 @@ class Command(BaseCommand):
             "  analyst              statistics only\n"
             "API docs: http://127.0.0.1:8000/api/docs/   browsable API: http://127.0.0.1:8000/api/v1/\n"
         )
+        demo = Dispute.objects.filter(title=SIGNING_DEMO_TITLE).first()
+        if demo is not None:
+            self.stdout.write(
+                f"Signing demo: case {demo.reference} (id {demo.pk}, {demo.get_state_display()}), "
+                f"mediator {demo.mediator.user.username if demo.mediator else '-'}; "
+                "see README, 'Signing an agreement'.\n"
+            )
