@@ -152,6 +152,11 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("DJANGO_LOG_LEVEL", default="INFO")},
+    # Font subsetting is chatty at INFO: pages of messages per PDF.
+    "loggers": {
+        "fontTools": {"level": "WARNING"},
+        "weasyprint": {"level": "WARNING"},
+    },
 }
 
 # --- Fengqiao domain settings (SPEC §4) -------------------------------------------------------
@@ -172,6 +177,13 @@ FENGQIAO_REFERENCE_PREFIX = env.str("FENGQIAO_REFERENCE_PREFIX", default="FQ")
 # Where the development CA and the bodies' certificates live (`manage.py make_dev_pki` writes them
 # there); production points this at the centre's own PKI.
 FENGQIAO_PKI_DIR = env.path("FENGQIAO_PKI_DIR", default=BASE_DIR / "var" / "pki")
+# Create the development CA and body certificates on first use (never in production, where
+# missing certificates are a configuration error naming `make_dev_pki`).
+FENGQIAO_PKI_AUTO_CREATE = env.bool("FENGQIAO_PKI_AUTO_CREATE", default=DEBUG)
+# Where the fonts cut for visible signature stamps are cached.
+FENGQIAO_FONT_CACHE_DIR = env.path(
+    "FENGQIAO_FONT_CACHE_DIR", default=BASE_DIR / "var" / "cache" / "fonts"
+)
 # Public address of the verification page printed on documents and in their QR code.
 FENGQIAO_PUBLIC_URL = env.str("FENGQIAO_PUBLIC_URL", default="http://127.0.0.1:8000")
 # SMS gateway for one-time codes; the development backend writes messages to the log.

@@ -4,9 +4,12 @@ from django.views.generic import TemplateView
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 from rest_framework.authtoken.views import obtain_auth_token
 
+from documents.views import verify
+
 urlpatterns = [
     path("", TemplateView.as_view(template_name="home.html"), name="home"),
     path("admin/", admin.site.urls),
+    path("verify/<slug:code>/", verify, name="verify"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("court/", include("courts.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -154,7 +154,15 @@ def _agreement_context(dispute: Dispute, agreement: Agreement) -> dict[str, Any]
         "total": agreement.total,
         "performance": agreement.performance,
         "signatures": blocks,
-        "mediator_signatures": [{"name": mediator.display_name, "signed_at": dispute.signed_at}]
+        # The mediator signs when the agreement takes effect, i.e. with the last party.
+        "mediator_signatures": [
+            {
+                "name": mediator.display_name,
+                "signed_at": max((s.signed_at for s in signatures.values()), default=None)
+                if dispute.signed_at
+                else None,
+            }
+        ]
         if mediator
         else [],
         "copies": len(blocks) + 1,

@@ -16,7 +16,7 @@ from documents.sms import MemorySmsBackend
 from mediation.models import Dispute
 from parties.models import CaseParty, PartyKind, PartyRole
 from tests import factories as f
-from tests.conftest import World
+from tests.conftest import World, client_for
 
 
 @dataclass
@@ -103,4 +103,19 @@ def _pki_in_tmp(settings: Any, tmp_path: Any) -> None:
     # Development certificates are made on the fly, in a directory of the test's own.
     settings.FENGQIAO_PKI_DIR = tmp_path / "pki"
     settings.FENGQIAO_PKI_AUTO_CREATE = True
+    settings.FENGQIAO_FONT_CACHE_DIR = tmp_path / "fonts"
     settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture
+def agreed(world: World, case: Case) -> Case:
+    """The case with its agreement drafted (version 1), waiting for signatures."""
+    from tests.documents.helpers import put, terms
+
+    mediator = client_for(world.mediator.user)
+    assert put(mediator, case, terms(case)).status_code == 200
+    response = mediator.post(
+        f"/api/v1/disputes/{case.dispute.pk}/transitions/draft_agreement/", {}, format="json"
+    )
+    assert response.status_code == 200, response.data
+    return case

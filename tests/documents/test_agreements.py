@@ -7,58 +7,12 @@ from typing import Any
 
 import pytest
 from django.utils import timezone
-from rest_framework.test import APIClient
 
 from documents.models import Agreement, AgreementVersion, Obligation
 from mediation.models import Dispute
 from tests.conftest import World, client_for
-
 from tests.documents.conftest import Case
-
-
-def agreement_url(dispute: Dispute, tail: str = "") -> str:
-    return f"/api/v1/disputes/{dispute.pk}/agreement/{tail}"
-
-
-def terms(case: Case, **overrides: Any) -> dict[str, Any]:
-    today = timezone.localdate()
-    payload: dict[str, Any] = {
-        "facts": "2026年9月1日，王小明在校体育课上摔伤，送医治疗。",
-        "disputed_matters": "学校是否尽到管理职责，赔偿数额。",
-        "responsibilities": "被申请人承担主要责任。",
-        "clauses": ["双方就本纠纷再无其他争议。"],
-        "obligations": [
-            {
-                "payer": case.insurer.pk,
-                "payee": case.online.pk,
-                "amount": "6000.00",
-                "due_date": (today + datetime.timedelta(days=15)).isoformat(),
-            },
-            {
-                "payer": case.respondent.pk,
-                "payee": case.minor.pk,
-                "schedule": "instalments",
-                "method": "cash",
-                "instalments": [
-                    {
-                        "amount": "40000.00",
-                        "due_date": (today + datetime.timedelta(days=10)).isoformat(),
-                    },
-                    {
-                        "amount": "40000.50",
-                        "due_date": (today + datetime.timedelta(days=40)).isoformat(),
-                    },
-                ],
-            },
-        ],
-        "performance": "以银行转账方式支付至申请人账户。",
-    }
-    payload.update(overrides)
-    return payload
-
-
-def put(client: APIClient, case: Case, payload: dict[str, Any]) -> Any:
-    return client.put(agreement_url(case.dispute), payload, format="json")
+from tests.documents.helpers import agreement_url, put, terms
 
 
 def test_the_mediator_records_structured_terms_and_totals_are_computed(

@@ -4,62 +4,15 @@ or online with a one-time code; the last signature fires `sign`. Bad signatures 
 from __future__ import annotations
 
 import base64
-import re
 from typing import Any
 
 import pytest
-from rest_framework.test import APIClient
 
 from documents.models import OneTimeCode, Signature
 from mediation.models import TransitionLog
 from tests.conftest import World, client_for
-from tests.documents.conftest import Case, png
-from tests.documents.test_agreements import agreement_url, put, terms
-
-IMAGE = "data:image/png;base64," + base64.b64encode(png()).decode()
-
-
-@pytest.fixture
-def agreed(world: World, case: Case) -> Case:
-    mediator = client_for(world.mediator.user)
-    assert put(mediator, case, terms(case)).status_code == 200
-    response = mediator.post(
-        f"/api/v1/disputes/{case.dispute.pk}/transitions/draft_agreement/", {}, format="json"
-    )
-    assert response.status_code == 200, response.data
-    return case
-
-
-def sign(client: APIClient, case: Case, **data: Any) -> Any:
-    return client.post(agreement_url(case.dispute, "signatures/"), data, format="json")
-
-
-def in_person(world: World, case: Case, signatory: Any, signer: Any, **extra: Any) -> Any:
-    data = {
-        "signatory": signatory.pk,
-        "signer": signer.pk,
-        "signer_name": signer.party.name,
-        "method": "in_person",
-        "image": IMAGE,
-        **extra,
-    }
-    return sign(client_for(world.mediator.user), case, **data)
-
-
-def online_code(world: World, case: Case, sms: list[tuple[str, str]], capture: Any) -> str:
-    # The SMS leaves only once the code is committed.
-    with capture(execute=True):
-        response = client_for(world.party_user).post(
-            agreement_url(case.dispute, "signatures/code/"),
-            {"signatory": case.online.pk},
-            format="json",
-        )
-    assert response.status_code == 201, response.data
-    assert response.data["sent_to"] == "138****8000"
-    phone, message = sms[-1]
-    assert phone == "13800138000"
-    # The code is the last group of exactly six digits (the agreement number comes before it).
-    return re.findall(r"(?<!\d)(\d{6})(?!\d)", message)[-1]
+from tests.documents.conftest import Case
+from tests.documents.helpers import IMAGE, agreement_url, in_person, online_code, put, sign, terms
 
 
 def test_four_signatories_sign_and_the_last_signature_fires_sign(

@@ -1,0 +1,83 @@
+"""The public verification page (/verify/<code>/): is this document ours, unaltered, signed?
+
+Anyone holding a document may check it, so the page shows no personal data: people's names are
+masked, no ID or phone numbers appear. An uploaded PDF is compared byte for byte (by SHA-256)
+with the stored one, and its own PAdES signature is checked.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_http_methods
+
+from parties.models import PartyKind
+from parties.validators import mask_name
+
+from . import storage
+from .models import Document
+from .signing import verify_pdf
+
+MAX_UPLOAD_BYTES = 20 * 1024 * 1024
+
+
+class UploadForm(forms.Form):
+    pdf = forms.FileField(label=_("PDF to check"))
+
+    def clean_pdf(self) -> bytes:
+        upload = self.cleaned_data["pdf"]
+        if upload.size > MAX_UPLOAD_BYTES:
+            raise forms.ValidationError(_("The file is larger than 20 MB."))
+        data = upload.read()
+        if not data.startswith(b"%PDF-"):
+            raise forms.ValidationError(_("This is not a PDF file."))
+        return data
+
+
+def _parties(document: Document) -> list[dict[str, str]]:
+    return [
+        {
+            "role": cp.get_role_display(),
+            "name": cp.party.name
+            if cp.party.kind == PartyKind.ORGANIZATION
+            else mask_name(cp.party.name),
+        }
+        for cp in document.dispute.case_parties.select_related("party").order_by("id")
+    ]
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def verify(request: HttpRequest, code: str) -> HttpResponse:
+    document = (
+        Document.objects.select_related("file", "dispute__body")
+        .filter(verification_code=code.upper())
+        .first()
+    )
+    if document is None:
+        raise Http404(_("No document has this verification code."))
+    stored_check = verify_pdf(storage.read(document.file))
+    context: dict[str, Any] = {
+        "document": document,
+        "parties": _parties(document),
+        "stored_check": stored_check,
+        "form": UploadForm(),
+        "upload": None,
+    }
+    status = 200
+    if request.method == "POST":
+        form = UploadForm(request.POST, request.FILES)
+        context["form"] = form
+        if form.is_valid():
+            data = form.cleaned_data["pdf"]
+            context["upload"] = {
+                "sha256": storage.sha256_of(data),
+                "matches": storage.sha256_of(data) == document.sha256,
+                "check": verify_pdf(data),
+            }
+        else:
+            status = 400
+    return render(request, "verify/document.html", context, status=status)
