@@ -470,6 +470,11 @@ class Command(BaseCommand):
             ),
         )
         services.take_transition(actor=mediator.user, dispute_id=dispute.pk, name="draft_agreement")
+        # Portal accounts for the others, so that every party can download the signed agreement.
+        for username, name in (("party2", "刘建华"), ("party3", "孙浩然"), ("party4", insurer.name)):
+            party = by_role[name].party
+            party.user = self._user(username, name[0], name[1:], [Role.PARTY])
+            party.save(update_fields=["user"])
         return dispute
 
     def _from_court(
@@ -850,7 +855,7 @@ class Command(BaseCommand):
             "  clerk1..4            intake clerks of the same bodies\n"
             "  mediator11, 12 … 41, 42  mediators (body number, then mediator number)\n"
             "  court1, court2       court staff of 东湖区法院 and 西湖区法院\n"
-            "  party1               a party with a portal account\n"
+            "  party1               a party with a portal account (party2..4: the signing demo)\n"
             "  analyst              statistics only\n"
             "API docs: http://127.0.0.1:8000/api/docs/   browsable API: http://127.0.0.1:8000/api/v1/\n"
         )
