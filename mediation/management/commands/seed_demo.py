@@ -471,7 +471,11 @@ class Command(BaseCommand):
         )
         services.take_transition(actor=mediator.user, dispute_id=dispute.pk, name="draft_agreement")
         # Portal accounts for the others, so that every party can download the signed agreement.
-        for username, name in (("party2", "刘建华"), ("party3", "孙浩然"), ("party4", insurer.name)):
+        for username, name in (
+            ("party2", "刘建华"),
+            ("party3", "孙浩然"),
+            ("party4", insurer.name),
+        ):
             party = by_role[name].party
             party.user = self._user(username, name[0], name[1:], [Role.PARTY])
             party.save(update_fields=["user"])
