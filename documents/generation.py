@@ -57,7 +57,10 @@ def available_kinds(dispute: Dispute) -> list[str]:
     if dispute.accepted_at is not None:
         kinds.append(DocumentKind.ACCEPTANCE_NOTICE)
     if dispute.signed_at is not None:
-        kinds += [DocumentKind.AGREEMENT, DocumentKind.CONFIRMATION_APPLICATION]
+        # Cases concluded on paper (imported) have no agreement here to print.
+        if Agreement.objects.filter(dispute=dispute, version__gt=0).exists():
+            kinds.append(DocumentKind.AGREEMENT)
+        kinds.append(DocumentKind.CONFIRMATION_APPLICATION)
     if dispute.outcome == Outcome.FAILURE:
         kinds.append(DocumentKind.TERMINATION)
     if _latest_referral(dispute, ReferralKind.LITIGATION) is not None:

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
@@ -18,6 +19,7 @@ from courts.models import (
     ReferralState,
 )
 from courts.rules import action_label
+from documents.generation import available_kinds
 from mediation.api.serializers import Amount
 from mediation.choices import Category, Track
 from mediation.models import Dispute, MediationBody
@@ -72,6 +74,11 @@ class DisputeBriefSerializer(serializers.ModelSerializer):
         ).data
 
 
+class DocumentLinkSerializer(serializers.Serializer):
+    kind = serializers.CharField()
+    pdf = serializers.CharField()
+
+
 class ReferralSerializer(serializers.ModelSerializer):
     kind_label = serializers.CharField(source="get_kind_display", read_only=True)
     state_label = serializers.CharField(source="get_state_display", read_only=True)
@@ -80,6 +87,7 @@ class ReferralSerializer(serializers.ModelSerializer):
     court = CourtBriefSerializer(read_only=True)
     dispute = DisputeBriefSerializer(read_only=True)
     overdue = serializers.SerializerMethodField()
+    documents = serializers.SerializerMethodField()
 
     class Meta:
         model = Referral
@@ -104,12 +112,22 @@ class ReferralSerializer(serializers.ModelSerializer):
             "overdue",
             "extended_days",
             "extension_consent",
+            "documents",
         ]
         read_only_fields = fields
 
     @extend_schema_field(serializers.ChoiceField(choices=["to_body", "to_court"]))
     def get_direction(self, obj: Referral) -> str:
         return "to_body" if obj.kind in INBOUND_KINDS else "to_court"
+
+    @extend_schema_field(DocumentLinkSerializer(many=True))
+    def get_documents(self, obj: Referral) -> list[dict[str, str]]:
+        """The case's documents the court may download: with a delegation that settled, the
+        signed agreement comes back to the court this way."""
+        return [
+            {"kind": kind, "pdf": reverse("api-document-pdf", args=[obj.dispute_id, kind])}
+            for kind in available_kinds(obj.dispute)
+        ]
 
     def get_overdue(self, obj: Referral) -> bool:
         annotated = getattr(obj, "is_overdue", None)

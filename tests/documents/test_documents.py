@@ -16,9 +16,10 @@ from documents import generation, storage, tasks
 from documents.models import Document, StoredFile
 from documents.signing import verify_pdf
 from mediation.models import Dispute
+from tests import factories as f
 from tests.conftest import World, client_for
 from tests.documents.conftest import Case
-from tests.documents.helpers import in_person, online_code, sign
+from tests.documents.helpers import in_person, online_code, put, sign, terms
 
 
 def text_of(pdf: bytes) -> str:
@@ -220,3 +221,27 @@ def test_a_draft_can_be_read_before_signing_and_is_not_stored(world: World, agre
     assert not verify_pdf(response.content).signed
     assert not Document.objects.exists() and not StoredFile.objects.exists()
     assert client_for(world.other_director).get(url).status_code == 404
+
+
+def test_a_settled_delegation_brings_the_signed_agreement_back_to_the_court(
+    world: World, case: Case, sms: list[tuple[str, str]], django_capture_on_commit_callbacks: Any
+) -> None:
+    # The case came from the court: its delegation is decided "mediated" by the last signature,
+    # and the court finds the signed agreement among the referral's documents.
+    referral = f.ReferralFactory(
+        kind="delegation", dispute=case.dispute, court=world.court, state="received"
+    )
+    mediator = client_for(world.mediator.user)
+    put(mediator, case, terms(case))
+    mediator.post(f"/api/v1/disputes/{case.dispute.pk}/transitions/draft_agreement/", {})
+    in_person(world, case, case.minor, case.guardian)
+    in_person(world, case, case.respondent, case.agent)
+    in_person(world, case, case.insurer, case.insurer)
+    code = online_code(world, case, sms, django_capture_on_commit_callbacks)
+    sign(client_for(world.party_user), case, signatory=case.online.pk, method="online", code=code)
+
+    shown = client_for(world.court_user).get(f"/api/v1/referrals/{referral.pk}/").data
+    assert (shown["state"], shown["decision"]) == ("decided", "mediated")
+    links = {d["kind"]: d["pdf"] for d in shown["documents"]}
+    download = client_for(world.court_user).get(links["agreement"])
+    assert download.status_code == 200 and verify_pdf(download.content).ok
