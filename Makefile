@@ -7,12 +7,12 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test setup install system messages migrate seed lint format check clean
+.PHONY: run test setup install system browser messages migrate seed lint format check clean
 
 run: setup seed ## Set everything up on SQLite, load demo data and serve on 127.0.0.1:8000
 	DJANGO_DEBUG=1 $(PY) manage.py runserver $(HOST):$(PORT)
 
-test: system install messages ## Install and run the whole suite (SQLite unless DATABASE_URL is set)
+test: system browser install messages ## Install and run the whole suite (SQLite unless DATABASE_URL is set)
 	$(PY) manage.py check
 	$(PY) manage.py makemigrations --check --dry-run
 	$(VENV)/bin/ruff check .
@@ -48,6 +48,19 @@ system:
 	        || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; }; \
 	    else echo "missing system packages:$$missing (apt-get install$$missing)"; exit 1; fi; \
 	  fi
+
+# Debian's chromium for the browser tests (tests/browser), which Playwright drives: its own browser
+# download (`playwright install`) cannot reach this network. apt as root, otherwise a clear message.
+CHROMIUM := /usr/bin/chromium
+browser:
+	@if [ ! -x $(CHROMIUM) ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "installing: chromium (for the browser tests)"; \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null \
+	      || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }; \
+	  else echo "missing $(CHROMIUM) for the browser tests (apt-get install chromium)"; exit 1; fi; \
+	  [ -x $(CHROMIUM) ] || { echo "chromium was installed but $(CHROMIUM) is missing"; exit 1; }; \
+	fi
 
 messages: install ## Compile the zh-Hans and en catalogues (needs gettext's msgfmt)
 	@command -v msgfmt >/dev/null || { echo "msgfmt not found: run make system"; exit 1; }

@@ -112,7 +112,8 @@ MEDIA_URL = "media/"
 
 LOGIN_URL = "login"
 # Court and body staff come to work on their inbox; signing out leads back to the front page.
-LOGIN_REDIRECT_URL = "courts:inbox"
+# After signing in, each role lands in its own area (config.views.start).
+LOGIN_REDIRECT_URL = "start"
 LOGOUT_REDIRECT_URL = "home"
 
 REST_FRAMEWORK = {
@@ -195,6 +196,23 @@ FENGQIAO_OTP_TTL_SECONDS = env.int("FENGQIAO_OTP_TTL_SECONDS", default=300)
 FENGQIAO_OTP_MAX_ATTEMPTS = env.int("FENGQIAO_OTP_MAX_ATTEMPTS", default=5)
 # Largest drawn signature accepted (PNG bytes).
 FENGQIAO_SIGNATURE_IMAGE_MAX_BYTES = env.int("FENGQIAO_SIGNATURE_IMAGE_MAX_BYTES", default=512_000)
+
+# --- Notifications (issue #5): e-mail by Django's backends, SMS by FENGQIAO_SMS_BACKEND ----------
+# The console backend writes mails to the server's output; production sets SMTP (the suite uses
+# Django's in-memory backend whatever is set here).
+EMAIL_BACKEND = env.str(
+    "DJANGO_EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend"
+)
+EMAIL_HOST = env.str("DJANGO_EMAIL_HOST", default="localhost")
+EMAIL_PORT = env.int("DJANGO_EMAIL_PORT", default=25)
+EMAIL_HOST_USER = env.str("DJANGO_EMAIL_HOST_USER", default="")
+EMAIL_HOST_PASSWORD = env.str("DJANGO_EMAIL_HOST_PASSWORD", default="")
+EMAIL_USE_TLS = env.bool("DJANGO_EMAIL_USE_TLS", default=False)
+# Mails go out after the request's transaction commits, within the request: do not hang on SMTP.
+EMAIL_TIMEOUT = env.int("DJANGO_EMAIL_TIMEOUT", default=10)
+DEFAULT_FROM_EMAIL = env.str("DJANGO_DEFAULT_FROM_EMAIL", default="枫桥 <noreply@localhost>")
+# Off: no mail or SMS is sent about assignments, sessions, agreements and referrals.
+FENGQIAO_NOTIFICATIONS = env.bool("FENGQIAO_NOTIFICATIONS", default=True)
 
 # --- Celery: eager (in-process) unless a broker is configured ------------------------------------
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="")

@@ -4,14 +4,19 @@ from django.views.generic import TemplateView
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 from rest_framework.authtoken.views import obtain_auth_token
 
+from config.views import start
 from documents.views import verify
 
 urlpatterns = [
     path("", TemplateView.as_view(template_name="home.html"), name="home"),
+    path("start/", start, name="start"),
     path("admin/", admin.site.urls),
     path("verify/<slug:code>/", verify, name="verify"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("court/", include("courts.urls")),
+    path("cases/", include("mediation.urls")),
+    # Issue #5: session .ics files and mediators' calendar feeds (mediation/calendar_views.py).
+    path("calendar/", include("mediation.calendar_views")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api-auth/", include("rest_framework.urls")),
     path("api/v1/auth/token/", obtain_auth_token, name="api-token"),

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
+from mediation import notifications
 from mediation.choices import COURT_CHANNELS, Channel
 from mediation.exceptions import Conflict
 from mediation.roles import scope_of
@@ -107,6 +108,7 @@ def record(
         reason=reason,
         data=data or {},
     )
+    notifications.after_referral_step(referral, action, at=at)  # issue #5: e-mail after commit
     return referral
 
 

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import datetime
 import math
+import secrets
 from decimal import Decimal
 from typing import Any
 
@@ -30,6 +31,11 @@ from .choices import (
 
 def category_list_default() -> list[str]:
     return []
+
+
+def new_calendar_token() -> str:
+    """A long random secret addressing a mediator's calendar feed (issue #5: calendars)."""
+    return secrets.token_urlsafe(32)
 
 
 class MediationBody(models.Model):
@@ -86,6 +92,16 @@ class Mediator(models.Model):
     body = models.ForeignKey(MediationBody, on_delete=models.PROTECT, related_name="mediators")
     categories = models.JSONField(_("categories"), default=category_list_default, blank=True)
     active = models.BooleanField(_("active"), default=True)
+    # Issue #5 (calendars): a calendar app cannot sign in, so the mediator's feed
+    # (/calendar/mediators/<token>.ics) is addressed by this secret;
+    # `mediation.calendar.reset_calendar_token` replaces it.
+    calendar_token = models.CharField(
+        _("calendar feed token"),
+        max_length=64,
+        unique=True,
+        default=new_calendar_token,
+        editable=False,
+    )
 
     class Meta:
         ordering = ["id"]

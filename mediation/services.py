@@ -28,7 +28,7 @@ from documents.signatories import void_signatures
 from parties.models import CaseParty, Party, PartyRole
 from parties.services import PartyInput, attach_parties
 
-from . import rules
+from . import notifications, rules
 from .choices import (
     CLOSE_OUTCOMES_BY_STATE,
     COURT_CHANNELS,
@@ -327,6 +327,7 @@ def schedule_session(*, actor: Any, dispute_id: Any, data: SessionInput) -> Medi
     session.save()
     session.mediators.set(mediators)
     session.attendees.set(attendees)
+    notifications.after_session_scheduled(session)  # issue #5: SMS/e-mail after commit
     return session
 
 
@@ -678,6 +679,7 @@ def take_transition(
         reason=prepared.reason,
         data=prepared.log_data,
     )
+    notifications.after_transition(dispute, name, at=at)  # issue #5: SMS/e-mail after commit
     linkage.after_transition(
         dispute=dispute,
         name=name,

@@ -714,7 +714,8 @@ def test_the_login_page_signs_a_court_user_in_to_the_inbox(world: World) -> None
     answer = browser.post("/accounts/login/", {"username": username, "password": "pw"})
 
     assert answer.status_code == 302
-    assert answer["Location"] == INBOX
+    # Signed in, each role is sent on to its own area: a court user to the inbox.
+    assert browser.get(answer["Location"])["Location"] == INBOX
     inbox = browser.get(INBOX)
     assert inbox.status_code == 200
     assert 'action="/accounts/logout/" method="post"' in inbox.content.decode()

@@ -1,0 +1,14 @@
+from django.urls import path
+
+from . import views
+
+app_name = "workbench"
+
+urlpatterns = [
+    path("", views.queue, name="queue"),
+    path("new/", views.register, name="register"),
+    path("new/party-row/", views.party_row, name="party_row"),
+    path("overview/", views.overview, name="overview"),
+    path("<int:pk>/", views.case, name="case"),
+    path("<int:pk>/transitions/<slug:name>/", views.transition, name="transition"),
+]
