@@ -110,6 +110,9 @@ STORAGES = {
 MEDIA_ROOT = env.path("DJANGO_MEDIA_ROOT", default=BASE_DIR / "media")
 MEDIA_URL = "media/"
 
+# Amounts read ¥86,000.00 in Chinese too (config/formats/zh_Hans).
+FORMAT_MODULE_PATH = ["config.formats"]
+
 LOGIN_URL = "login"
 # Court and body staff come to work on their inbox; signing out leads back to the front page.
 # After signing in, each role lands in its own area (config.views.start).
