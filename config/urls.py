@@ -15,6 +15,7 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("court/", include("courts.urls")),
     path("cases/", include("mediation.urls")),
+    path("portal/", include("parties.urls")),
     # Issue #5: session .ics files and mediators' calendar feeds (mediation/calendar_views.py).
     path("calendar/", include("mediation.calendar_views")),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -16,4 +16,6 @@ def start(request: HttpRequest) -> HttpResponseRedirect:
         return HttpResponseRedirect(reverse("workbench:queue"))
     if scope.has(Role.COURT) and scope.court_id is not None:
         return HttpResponseRedirect(reverse("courts:inbox"))
+    if scope.party_id is not None:
+        return HttpResponseRedirect(reverse("portal:cases"))
     return HttpResponseRedirect(reverse("home"))

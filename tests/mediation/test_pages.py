@@ -1065,7 +1065,7 @@ def test_the_pages_speak_chinese_by_default(world: World) -> None:
         ("clerk", "/cases/"),
         ("mediator", "/cases/"),
         ("court_user", "/court/referrals/"),
-        ("party_user", "/"),
+        ("party_user", "/portal/"),
         ("analyst", "/"),
     ],
 )

@@ -1,0 +1,17 @@
+"""The party portal (issue #5), mounted at /portal/."""
+
+from django.urls import path
+
+from . import views
+
+app_name = "portal"
+
+urlpatterns = [
+    path("", views.cases, name="cases"),
+    path("login/", views.login_phone, name="login"),
+    path("login/code/", views.login_code, name="login-code"),
+    path("cases/<int:pk>/", views.case, name="case"),
+    path("cases/<int:pk>/signing-code/", views.signing_code, name="signing-code"),
+    path("cases/<int:pk>/sign/", views.sign, name="sign"),
+    path("cases/<int:pk>/documents/<slug:kind>.pdf", views.document_pdf, name="document"),
+]

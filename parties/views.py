@@ -1,0 +1,380 @@
+"""The party portal (issue #5): sign in with a phone number and a code, follow one's cases, sign
+the agreement online and download the case's documents.
+
+Only users with a party record use it; everyone else gets 404, as for a case they may not see.
+A party sees only the cases they are a party to (as applicant, respondent, third party, agent or
+guardian). Service errors answer as the API does (400, 403, 404, 409), as the page again with the
+error shown.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import wraps
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.db.models import Prefetch, QuerySet
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext_lazy
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+
+from documents import generation, services, storage
+from documents.models import Agreement, DocumentKind, DocumentLanguage, Obligation
+from documents.signatories import signing_status
+from mediation import selectors
+from mediation.choices import Outcome, SessionStatus, State
+from mediation.exceptions import NotFound, ServiceError
+from mediation.models import Dispute
+from mediation.roles import scope_of
+
+from . import otp
+from .forms import CodeForm, PhoneForm, SigningCodeRequestForm, SigningForm
+from .models import CaseParty
+from .validators import mask_phone
+
+SESSION_PHONE = "portal_login_phone"
+PORTAL_LOGIN = "portal:login"
+
+# --- the progress bar ----------------------------------------------------------------------------
+
+# The stages a party follows, in plain words; each covers one or more states of the case.
+FLOW: list[tuple[str, Any, tuple[str, ...]]] = [
+    ("registered", pgettext_lazy("portal progress", "Registered"), (State.REGISTERED,)),
+    ("accepted", pgettext_lazy("portal progress", "Accepted"), (State.ACCEPTED,)),
+    (
+        "mediating",
+        pgettext_lazy("portal progress", "Mediation"),
+        (State.ASSIGNED, State.MEDIATING),
+    ),
+    ("agreed", pgettext_lazy("portal progress", "Agreement reached"), (State.AGREED,)),
+    ("signed", pgettext_lazy("portal progress", "Signed, in effect"), (State.SIGNED,)),
+    (
+        "confirmation",
+        pgettext_lazy("portal progress", "Judicial confirmation"),
+        (State.CONFIRMING, State.CONFIRMED),
+    ),
+    ("closed", pgettext_lazy("portal progress", "Closed"), (State.CLOSED,)),
+]
+# Where a case can stop before an agreement, in words a party understands.
+END_STATES = {
+    State.FAILED: pgettext_lazy("portal progress", "Mediation did not succeed"),
+    State.REFERRED: pgettext_lazy("portal progress", "Mediation did not succeed; sent to court"),
+    State.DECLINED: pgettext_lazy("portal progress", "Not taken on for mediation"),
+    State.WITHDRAWN: pgettext_lazy("portal progress", "Application withdrawn"),
+}
+OUTCOME_END = {
+    Outcome.FAILURE: State.FAILED,
+    Outcome.DECLINED: State.DECLINED,
+    Outcome.WITHDRAWN: State.WITHDRAWN,
+}
+
+
+@dataclass(frozen=True)
+class Step:
+    key: str
+    label: str
+    status: str  # "done", "current", "todo" or "ended" (where the case stopped)
+
+    @property
+    def current(self) -> bool:
+        return self.status in ("current", "ended")
+
+
+def progress(dispute: Dispute) -> list[Step]:
+    """The stages of the case, each done, current or still to come; a case that stopped short
+    shows the stages it reached and then, in words, why it stopped."""
+    reached = set(dispute.log_entries.values_list("to_state", flat=True)) | {dispute.state}
+    # Cases made without a log (imports, tests) still show what their dates say.
+    if dispute.accepted_at is not None:
+        reached.add(State.ACCEPTED)
+    if dispute.mediator_id is not None:
+        reached.add(State.ASSIGNED)
+    if dispute.signed_at is not None:
+        reached.add(State.SIGNED)
+    reached.add(State.REGISTERED)
+    confirmation = bool(reached & {State.CONFIRMING, State.CONFIRMED})
+    flow = [s for s in FLOW if s[0] != "confirmation" or confirmation]
+
+    end = dispute.state if dispute.state in END_STATES else None
+    if dispute.state == State.CLOSED and dispute.outcome in OUTCOME_END:
+        end = next((s for s in END_STATES if s in reached), OUTCOME_END[dispute.outcome])
+    if end is not None:
+        if end in (State.FAILED, State.REFERRED):
+            reached.add(State.MEDIATING)
+        steps = [
+            Step(key, str(label), "done")
+            for key, label, states in flow[:-1]
+            if reached & set(states)
+        ]
+        closed = dispute.state == State.CLOSED
+        steps.append(Step(str(end), str(END_STATES[end]), "done" if closed else "ended"))
+        if closed:
+            key, label, _states = flow[-1]
+            steps.append(Step(key, str(label), "current"))
+        return steps
+
+    position = next(
+        (i for i, (_key, _label, states) in enumerate(flow) if dispute.state in states), 0
+    )
+    return [
+        Step(key, str(label), "done" if i < position else "current" if i == position else "todo")
+        for i, (key, label, _states) in enumerate(flow)
+    ]
+
+
+# --- who may use the portal ----------------------------------------------------------------------
+
+
+def portal_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Signed in (else to the portal's sign-in) and a party (else 404)."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if scope_of(request.user).party_id is None:
+            raise Http404(_("The portal is for the parties to a case."))
+        return view(request, *args, **kwargs)
+
+    return login_required(wrapper, login_url=PORTAL_LOGIN)
+
+
+def _my_disputes(user: Any) -> QuerySet[Dispute]:
+    party_id = scope_of(user).party_id
+    return selectors.dispute_list(user).filter(
+        pk__in=CaseParty.objects.filter(party_id=party_id).values("dispute_id")
+    )
+
+
+def _get_dispute(user: Any, pk: Any) -> Dispute:
+    try:
+        return _my_disputes(user).get(pk=pk)
+    except (Dispute.DoesNotExist, ValueError, TypeError) as exc:
+        raise Http404(_("No such dispute.")) from exc
+
+
+def _my_roles(dispute: Dispute, party_id: int | None) -> list[str]:
+    return [
+        str(cp.get_role_display()) for cp in dispute.case_parties.all() if cp.party_id == party_id
+    ]
+
+
+# --- signing in ----------------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def login_phone(request: HttpRequest) -> HttpResponse:
+    """Step 1: the phone number. Every valid number gets the same answer."""
+    if request.user.is_authenticated and scope_of(request.user).party_id is not None:
+        return HttpResponseRedirect(reverse("portal:cases"))
+    form = PhoneForm(request.POST or None)
+    if request.method == "POST":
+        if not form.is_valid():
+            return render(request, "parties/login.html", {"form": form}, status=400)
+        otp.request_login_code(form.cleaned_data["phone"])
+        request.session[SESSION_PHONE] = form.cleaned_data["phone"]
+        return HttpResponseRedirect(reverse("portal:login-code"))
+    return render(request, "parties/login.html", {"form": form})
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def login_code(request: HttpRequest) -> HttpResponse:
+    """Step 2: the code sent by SMS; a right code signs the portal account in."""
+    phone = request.session.get(SESSION_PHONE)
+    if not phone:
+        return HttpResponseRedirect(reverse(PORTAL_LOGIN))
+    form = CodeForm(request.POST or None)
+    context = {"form": form, "masked_phone": mask_phone(phone)}
+    if request.method == "POST":
+        if not form.is_valid():
+            return render(request, "parties/login_code.html", context, status=400)
+        try:
+            user = otp.check_login_code(phone, form.cleaned_data["code"])
+        except otp.CodeRefused as exc:
+            form.add_error("code", exc.message)
+            return render(request, "parties/login_code.html", context, status=400)
+        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        return HttpResponseRedirect(reverse("portal:cases"))
+    return render(request, "parties/login_code.html", context)
+
+
+# --- my cases ------------------------------------------------------------------------------------
+
+
+@require_safe
+@portal_required
+def cases(request: HttpRequest) -> HttpResponse:
+    party_id = scope_of(request.user).party_id
+    rows = [
+        {"dispute": d, "roles": _my_roles(d, party_id), "steps": progress(d)}
+        for d in _my_disputes(request.user).order_by("-received_at", "-id")
+    ]
+    return render(request, "parties/cases.html", {"rows": rows})
+
+
+def _agreement(dispute: Dispute) -> Agreement | None:
+    return (
+        Agreement.objects.filter(dispute=dispute, version__gt=0)
+        .prefetch_related(
+            Prefetch(
+                "obligations",
+                queryset=Obligation.objects.select_related(
+                    "payer__party", "payee__party"
+                ).prefetch_related("instalments"),
+            )
+        )
+        .first()
+    )
+
+
+def _case_response(
+    request: HttpRequest,
+    dispute: Dispute,
+    *,
+    error: str = "",
+    failed: SigningForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    party_id = scope_of(request.user).party_id
+    agreement = _agreement(dispute)
+    statuses = signing_status(dispute) if agreement is not None else []
+    to_sign = []
+    if dispute.state == State.AGREED and agreement is not None:
+        for item in statuses:
+            if item.signature is None and any(cp.party_id == party_id for cp in item.signers):
+                is_failed = failed is not None and failed.data.get("signatory") == str(
+                    item.party.pk
+                )
+                to_sign.append(
+                    {
+                        "status": item,
+                        "yourself": item.party.party_id == party_id,
+                        "form": failed
+                        if is_failed
+                        else SigningForm(
+                            initial={"signatory": item.party.pk, "version": agreement.version},
+                            auto_id=f"id_sign_{item.party.pk}_%s",
+                        ),
+                    }
+                )
+    documents = [
+        {"kind": kind, "label": DocumentKind(kind).label}
+        for kind in generation.available_kinds(dispute)
+    ]
+    sessions = dispute.sessions.filter(
+        status=SessionStatus.SCHEDULED, scheduled_at__gte=timezone.now()
+    ).order_by("scheduled_at")
+    context = {
+        "dispute": dispute,
+        "roles": _my_roles(dispute, party_id),
+        "steps": progress(dispute),
+        "sessions": sessions,
+        "agreement": agreement,
+        "statuses": statuses,
+        "to_sign": to_sign,
+        "documents": documents,
+        "error": error,
+        "ttl_minutes": max(settings.FENGQIAO_OTP_TTL_SECONDS // 60, 1),
+    }
+    return render(request, "parties/case.html", context, status=status)
+
+
+@require_safe
+@portal_required
+def case(request: HttpRequest, pk: int) -> HttpResponse:
+    return _case_response(request, _get_dispute(request.user, pk))
+
+
+def _messages_of(exc: ValidationError) -> str:
+    return " ".join(str(m) for m in exc.messages)
+
+
+@require_POST
+@portal_required
+def signing_code(request: HttpRequest, pk: int) -> HttpResponse:
+    """Send the signer a one-time code for the agreement (documents.services)."""
+    dispute = _get_dispute(request.user, pk)
+    form = SigningCodeRequestForm(request.POST)
+    if not form.is_valid():
+        return _case_response(request, dispute, error=_("Choose whom you sign for."), status=400)
+    try:
+        sent_to = services.request_signing_code(
+            actor=request.user, dispute_id=dispute.pk, signatory=form.cleaned_data["signatory"]
+        )
+    except ValidationError as exc:
+        return _case_response(request, dispute, error=_messages_of(exc), status=400)
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
+    except ServiceError as exc:
+        fresh = _get_dispute(request.user, pk)
+        return _case_response(request, fresh, error=exc.message, status=exc.status_code)
+    messages.success(
+        request, _("A code has been sent to %(phone)s. Enter it below.") % {"phone": sent_to}
+    )
+    return HttpResponseRedirect(reverse("portal:case", args=[dispute.pk]) + "#signing")
+
+
+@require_POST
+@portal_required
+def sign(request: HttpRequest, pk: int) -> HttpResponse:
+    """Sign online with the code (documents.services.record_signature)."""
+    dispute = _get_dispute(request.user, pk)
+    form = SigningForm(request.POST, auto_id=f"id_sign_{request.POST.get('signatory', '')}_%s")
+    if not form.is_valid():
+        return _case_response(request, dispute, failed=form, status=400)
+    data = services.SignatureInput(
+        signatory=form.cleaned_data["signatory"],
+        method="online",
+        code=form.cleaned_data["code"],
+        version=form.cleaned_data["version"],
+    )
+    try:
+        result = services.record_signature(
+            actor=request.user,
+            dispute_id=dispute.pk,
+            data=data,
+            ip=request.META.get("REMOTE_ADDR"),
+        )
+    except ValidationError as exc:
+        if hasattr(exc, "error_dict") and "code" in exc.error_dict:
+            form.add_error("code", exc.error_dict["code"])
+            return _case_response(request, dispute, failed=form, status=400)
+        return _case_response(request, dispute, error=_messages_of(exc), status=400)
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
+    except ServiceError as exc:
+        fresh = _get_dispute(request.user, pk)
+        return _case_response(request, fresh, error=exc.message, status=exc.status_code)
+    if result.completed:
+        messages.success(
+            request, _("You have signed. Everyone has signed: the agreement is now in effect.")
+        )
+    else:
+        messages.success(request, _("You have signed the agreement."))
+    return HttpResponseRedirect(reverse("portal:case", args=[dispute.pk]))
+
+
+@require_safe
+@portal_required
+def document_pdf(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
+    """A document of one's own case, generated and signed the first time it is asked for."""
+    dispute = _get_dispute(request.user, pk)
+    lang = request.GET.get("lang") or DocumentLanguage.ZH_HANS
+    try:
+        document = generation.generate(dispute.pk, kind, lang)
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
+    data = storage.read(document.file)
+    response = HttpResponse(data, content_type="application/pdf")
+    filename = f"{dispute.reference}-{kind}-{document.lang}.pdf"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
