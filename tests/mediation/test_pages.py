@@ -388,19 +388,6 @@ def test_the_case_page_shows_the_case(world: World) -> None:
     assert world.mediator.display_name in page
 
 
-def test_personal_numbers_are_masked_when_the_selector_says_so(
-    world: World, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    dispute = case(world, "mediating", "FQ-MASK")
-    applicant = world.party_user.party
-    monkeypatch.setattr("mediation.views.selectors.may_see_personal_data", lambda u, d: False)
-
-    page = html(web(world.director).get(case_url(dispute)))
-
-    assert applicant.id_number not in page and applicant.phone not in page
-    assert applicant.masked_id_number in page and applicant.masked_phone in page
-
-
 def test_the_timeline_referrals_and_documents(world: World) -> None:
     dispute = case(world, "registered", "FQ-TL", mediator=None)
     client = web(world.clerk)
