@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import agreement_views, views
 
 app_name = "workbench"
 
@@ -11,4 +11,7 @@ urlpatterns = [
     path("overview/", views.overview, name="overview"),
     path("<int:pk>/", views.case, name="case"),
     path("<int:pk>/transitions/<slug:name>/", views.transition, name="transition"),
+    path("<int:pk>/sessions/", views.schedule_session, name="sessions"),
+    path("<int:pk>/agreement/", agreement_views.agreement, name="agreement"),
+    path("<int:pk>/agreement/sign/", agreement_views.signing, name="signing"),
 ]

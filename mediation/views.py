@@ -36,11 +36,13 @@ from courts.models import Court
 from courts.selectors import referrals_visible_to
 from documents.generation import available_kinds
 from documents.models import Agreement, DocumentKind
+from documents.services import EDITABLE_STATES
 from documents.signatories import signing_status
 
 from . import selectors, services
+from .agreement_forms import SessionForm
 from .choices import OPEN_STATES, CloseOutcome, State, Track
-from .exceptions import Conflict, NotFound, ServiceError
+from .exceptions import Conflict, Forbidden, NotFound, ServiceError
 from .forms import (
     INITIAL_PARTIES,
     MAX_PARTIES,
@@ -424,10 +426,18 @@ def _case_response(
     *,
     failed: TransitionForm | None = None,
     error: ServiceError | None = None,
+    session_form: SessionForm | None = None,
     status: int = 200,
 ) -> HttpResponse:
     today = timezone.localdate()
     actions, stray_errors = _actions(dispute, request.user, failed)
+    scope = scope_of(request.user)
+    is_mediator = scope.is_mediator(dispute.mediator_id)
+    may_schedule = dispute.state in services.SESSION_STATES and (
+        scope.is_superuser or is_mediator or scope.is_director_of(dispute.body_id)
+    )
+    if may_schedule and session_form is None:
+        session_form = SessionForm(dispute=dispute)
     context = {
         "dispute": dispute,
         "deadline_status": _deadline_status(dispute, today),
@@ -445,6 +455,10 @@ def _case_response(
         "actions": actions,
         "error": error,
         "stray_errors": stray_errors,
+        "session_form": session_form if may_schedule or session_form is not None else None,
+        "session_open": session_form is not None and session_form.is_bound,
+        "may_edit_agreement": is_mediator and dispute.state in EDITABLE_STATES,
+        "may_collect_signatures": is_mediator and dispute.state == State.AGREED,
     }
     return render(request, "mediation/case.html", context, status=status)
 
@@ -495,6 +509,43 @@ def transition(request: HttpRequest, pk: int, name: str) -> HttpResponse:
     messages.success(
         request, _("“%(action)s” has been recorded.") % {"action": services.transition_label(name)}
     )
+    return HttpResponseRedirect(reverse("workbench:case", args=[dispute.pk]), status=303)
+
+
+@login_required
+@require_POST
+def schedule_session(request: HttpRequest, pk: int) -> HttpResponse:
+    """Schedule (or record) a session through `services.schedule_session`."""
+    dispute = _get_case(request.user, pk)
+    form = SessionForm(request.POST, dispute=dispute)
+    if not form.is_valid():
+        return _case_response(request, dispute, session_form=form, status=400)
+    data = form.cleaned_data
+    try:
+        services.schedule_session(
+            actor=request.user,
+            dispute_id=dispute.pk,
+            data=services.SessionInput(
+                scheduled_at=data["scheduled_at"],
+                place=data.get("place") or "",
+                online_link=data.get("online_link") or "",
+                mediators=list(data.get("mediators") or []),
+                attendee_ids=[cp.pk for cp in data.get("attendees") or []],
+                status=data["status"],
+                minutes=data.get("minutes") or "",
+            ),
+        )
+    except ValidationError as exc:
+        form.add_service_errors(exc)
+        return _case_response(request, dispute, session_form=form, status=400)
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
+    except Forbidden as exc:
+        return _forbidden(request, exc.message)
+    except ServiceError as exc:
+        fresh = _get_case(request.user, pk)
+        return _case_response(request, fresh, error=exc, status=exc.status_code)
+    messages.success(request, _("The session has been scheduled."))
     return HttpResponseRedirect(reverse("workbench:case", args=[dispute.pk]), status=303)
 
 
