@@ -39,7 +39,7 @@ from documents.models import Agreement, DocumentKind
 from documents.services import EDITABLE_STATES
 from documents.signatories import signing_status
 
-from . import selectors, services
+from . import calendar, selectors, services
 from .agreement_forms import SessionForm
 from .choices import OPEN_STATES, CloseOutcome, State, Track
 from .exceptions import Conflict, Forbidden, NotFound, ServiceError
@@ -200,8 +200,17 @@ def queue(request: HttpRequest) -> HttpResponse:
         "rows": rows,
         "may_register": _may_register(scope),
         "is_director": scope.body_id is not None and scope.is_director_of(scope.body_id),
+        # A mediator subscribes their calendar app to this secret address (mediation.calendar).
+        "calendar_feed": _calendar_feed(scope),
     }
     return render(request, "mediation/queue.html", context, status=200 if valid else 400)
+
+
+def _calendar_feed(scope: UserScope) -> str:
+    if scope.mediator_id is None or not scope.has(Role.MEDIATOR):
+        return ""
+    mediator = Mediator.objects.filter(pk=scope.mediator_id, active=True).first()
+    return calendar.feed_url(mediator, webcal=True) if mediator else ""
 
 
 # --- the case page -------------------------------------------------------------------------------

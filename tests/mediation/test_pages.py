@@ -1062,3 +1062,12 @@ def test_after_signing_in_each_role_lands_in_its_area(
     user = world.mediator.user if who == "mediator" else getattr(world, who)
     client.force_login(user)
     assert client.get("/start/")["Location"] == area
+
+
+def test_a_mediator_finds_their_calendar_feed_on_the_queue(world: World, client: Any) -> None:
+    client.force_login(world.mediator.user)
+    page = client.get("/cases/").content.decode()
+    world.mediator.refresh_from_db()
+    assert f"/calendar/mediators/{world.mediator.calendar_token}.ics" in page
+    client.force_login(world.clerk)
+    assert 'id="calendar-feed"' not in client.get("/cases/").content.decode()
