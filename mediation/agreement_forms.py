@@ -494,3 +494,26 @@ class SignatureForm(forms.Form):
             return
         for field, messages in exc.message_dict.items():
             self.add_error(field if field in self.fields else None, messages)
+
+
+class SessionOutcomeForm(forms.Form):
+    """After a scheduled session: held, with its minutes, or cancelled. One per scheduled session
+    on the case page, so each gets its own element ids."""
+
+    def __init__(self, *args: Any, session_id: int, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", f"id_outcome{session_id}_%s")
+        super().__init__(*args, **kwargs)
+
+    status = forms.ChoiceField(
+        label=_("Outcome"),
+        choices=[
+            (SessionStatus.HELD, SessionStatus.HELD.label),
+            (SessionStatus.CANCELLED, SessionStatus.CANCELLED.label),
+        ],
+    )
+    minutes = forms.CharField(
+        label=_("Minutes"),
+        required=False,
+        max_length=20000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )

@@ -331,6 +331,41 @@ def schedule_session(*, actor: Any, dispute_id: Any, data: SessionInput) -> Medi
     return session
 
 
+@transaction.atomic
+def record_session_outcome(
+    *, actor: Any, session_id: Any, status: str, minutes: str = ""
+) -> MediationSession:
+    """After a session: it was held (with its minutes) or cancelled. Same people as scheduling;
+    a session cannot be recorded as held before its time, nor changed once recorded."""
+    session = MediationSession.objects.filter(pk=session_id).select_related("dispute").first()
+    if session is None:
+        raise NotFound(_("No such session."))
+    dispute = _lock_visible(actor, session.dispute_id)
+    scope = scope_of(actor)
+    if not (
+        scope.is_superuser
+        or scope.is_mediator(dispute.mediator_id)
+        or scope.is_director_of(dispute.body_id)
+    ):
+        raise Forbidden(_("Only the assigned mediator or a director may record sessions."))
+    session = MediationSession.objects.select_for_update().get(pk=session.pk)
+    if session.status != "scheduled":
+        raise Conflict(
+            _("This session has already been recorded as “%(status)s”.")
+            % {"status": session.get_status_display()}
+        )
+    if status not in ("held", "cancelled"):
+        raise ValidationError({"status": _("A session was either held or cancelled.")})
+    if status == "held" and session.scheduled_at > timezone.now():
+        raise ValidationError({"status": _("A session in the future cannot have been held.")})
+    if status == "held" and not minutes.strip():
+        raise ValidationError({"minutes": _("Write the minutes of the session.")})
+    session.status = status
+    session.minutes = minutes.strip()
+    session.save(update_fields=["status", "minutes"])
+    return session
+
+
 # --- transitions ---------------------------------------------------------------------------------
 
 

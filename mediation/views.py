@@ -40,7 +40,7 @@ from documents.services import EDITABLE_STATES
 from documents.signatories import signing_status
 
 from . import calendar, selectors, services
-from .agreement_forms import SessionForm
+from .agreement_forms import SessionForm, SessionOutcomeForm
 from .choices import OPEN_STATES, CloseOutcome, State, Track
 from .exceptions import Conflict, Forbidden, NotFound, ServiceError
 from .forms import (
@@ -436,6 +436,7 @@ def _case_response(
     failed: TransitionForm | None = None,
     error: ServiceError | None = None,
     session_form: SessionForm | None = None,
+    outcome_form: tuple[int, SessionOutcomeForm] | None = None,
     status: int = 200,
 ) -> HttpResponse:
     today = timezone.localdate()
@@ -447,13 +448,26 @@ def _case_response(
     )
     if may_schedule and session_form is None:
         session_form = SessionForm(dispute=dispute)
+    may_record = scope.is_superuser or is_mediator or scope.is_director_of(dispute.body_id)
+    sessions = list(
+        dispute.sessions.prefetch_related("mediators__user").order_by("scheduled_at", "id")
+    )
+    for session in sessions:
+        # After a scheduled session: record it held (with minutes) or cancelled.
+        session.outcome_form = None
+        if may_record and session.status == "scheduled":
+            bound = outcome_form is not None and outcome_form[0] == session.pk
+            session.outcome_form = (
+                outcome_form[1]
+                if bound and outcome_form
+                else SessionOutcomeForm(session_id=session.pk)
+            )
+            session.outcome_open = bool(bound)
     context = {
         "dispute": dispute,
         "deadline_status": _deadline_status(dispute, today),
         "parties": _party_rows(dispute, request.user),
-        "sessions": dispute.sessions.prefetch_related("mediators__user").order_by(
-            "scheduled_at", "id"
-        ),
+        "sessions": sessions,
         "log": _log_rows(dispute),
         "referrals": referrals_visible_to(request.user)
         .filter(dispute=dispute)
@@ -555,6 +569,37 @@ def schedule_session(request: HttpRequest, pk: int) -> HttpResponse:
         fresh = _get_case(request.user, pk)
         return _case_response(request, fresh, error=exc, status=exc.status_code)
     messages.success(request, _("The session has been scheduled."))
+    return HttpResponseRedirect(reverse("workbench:case", args=[dispute.pk]), status=303)
+
+
+@login_required
+@require_POST
+def record_session(request: HttpRequest, pk: int, session_id: int) -> HttpResponse:
+    """After a session: held with its minutes, or cancelled (`services.record_session_outcome`)."""
+    dispute = _get_case(request.user, pk)
+    if not dispute.sessions.filter(pk=session_id).exists():
+        raise Http404(_("No such session."))
+    form = SessionOutcomeForm(request.POST, session_id=session_id)
+    if not form.is_valid():
+        return _case_response(request, dispute, outcome_form=(session_id, form), status=400)
+    try:
+        services.record_session_outcome(
+            actor=request.user,
+            session_id=session_id,
+            status=form.cleaned_data["status"],
+            minutes=form.cleaned_data.get("minutes") or "",
+        )
+    except ValidationError as exc:
+        for field, errors in exc.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+        return _case_response(request, dispute, outcome_form=(session_id, form), status=400)
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
+    except Forbidden as exc:
+        return _forbidden(request, exc.message)
+    except ServiceError as exc:
+        return _case_response(request, _get_case(request.user, pk), error=exc, status=409)
+    messages.success(request, _("The session has been recorded."))
     return HttpResponseRedirect(reverse("workbench:case", args=[dispute.pk]), status=303)
 
 

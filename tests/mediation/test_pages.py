@@ -1071,3 +1071,41 @@ def test_a_mediator_finds_their_calendar_feed_on_the_queue(world: World, client:
     assert f"/calendar/mediators/{world.mediator.calendar_token}.ics" in page
     client.force_login(world.clerk)
     assert 'id="calendar-feed"' not in client.get("/cases/").content.decode()
+
+
+def _scheduled_session(world: World, dispute: Dispute, hours: int) -> Any:
+    return f.MediationSessionFactory(
+        dispute=dispute,
+        status="scheduled",
+        minutes="",
+        scheduled_at=timezone.now() + datetime.timedelta(hours=hours),
+    )
+
+
+def test_after_a_session_the_mediator_records_its_minutes(world: World) -> None:
+    dispute = case(world, "mediating", "FQ-MIN")
+    past = _scheduled_session(world, dispute, hours=-2)
+    future = _scheduled_session(world, dispute, hours=30)
+    mediator = web(world.mediator)
+    url = f"{case_url(dispute)}sessions/{past.pk}/"
+
+    page = html(mediator.get(case_url(dispute)))
+    assert f'data-outcome="{past.pk}"' in page and f'data-outcome="{future.pk}"' in page
+
+    empty = mediator.post(url, {"status": "held", "minutes": "  "})
+    assert empty.status_code == 400 and 'id="id_outcome' in html(empty)
+    not_yet = mediator.post(
+        f"{case_url(dispute)}sessions/{future.pk}/", {"status": "held", "minutes": "x"}
+    )
+    assert not_yet.status_code == 400
+    assert web(world.clerk).post(url, {"status": "held", "minutes": "x"}).status_code == 403
+    assert (
+        web(world.other_director).post(url, {"status": "held", "minutes": "x"}).status_code == 404
+    )
+
+    done = mediator.post(url, {"status": "held", "minutes": "双方陈述意见，同意继续协商。"})
+    assert done.status_code == 303
+    past.refresh_from_db()
+    assert (past.status, past.minutes) == ("held", "双方陈述意见，同意继续协商。")
+    assert mediator.post(url, {"status": "cancelled"}).status_code == 409  # recorded already
+    assert "双方陈述意见" in html(mediator.get(case_url(dispute)))
