@@ -7,8 +7,7 @@ the detail page again, so the user sees why next to what they typed.
 
 from __future__ import annotations
 
-import datetime
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from django.contrib import messages
@@ -35,9 +34,11 @@ from courts.models import (
 )
 from mediation.exceptions import Conflict, Forbidden, NotFound, ServiceError
 from mediation.models import TRANSITION_NAMES
+from mediation.presentation import LogRow
 from mediation.selectors import may_see_personal_data
 from mediation.services import transition_label
 from parties.models import CaseParty
+from parties.presentation import PartyRow, party_rows
 
 INBOX_PAGE_SIZE = 25
 
@@ -90,29 +91,6 @@ def inbox(request: HttpRequest) -> HttpResponse:
 
 
 @dataclass(frozen=True)
-class PartyRow:
-    pk: int
-    role: str
-    name: str
-    kind: str
-    id_type: str
-    id_number: str
-    phone: str
-    represents: str
-
-
-@dataclass(frozen=True)
-class LogRow:
-    action: str
-    from_state: str
-    to_state: str
-    actor: str
-    at: datetime.datetime
-    reason: str
-    details: list[str] = field(default_factory=list)
-
-
-@dataclass(frozen=True)
 class Step:
     name: str
     label: str
@@ -128,25 +106,14 @@ def _get_referral(user: Any, referral_id: int) -> Referral:
 
 def _party_rows(referral: Referral, user: Any) -> list[PartyRow]:
     """The case's parties; ID and phone numbers masked unless the user is the body's staff."""
-    show = may_see_personal_data(user, referral.dispute)
     case_parties = (
         CaseParty.objects.filter(dispute_id=referral.dispute_id)
-        .select_related("party", "represents__party")
+        .select_related("party")
         .order_by("id")
     )
-    return [
-        PartyRow(
-            pk=cp.pk,
-            role=cp.get_role_display(),
-            name=cp.party.name,
-            kind=cp.party.get_kind_display(),
-            id_type=cp.party.get_id_type_display(),
-            id_number=cp.party.id_number if show else cp.party.masked_id_number,
-            phone=cp.party.phone if show else cp.party.masked_phone,
-            represents=cp.represents.party.name if cp.represents else "",
-        )
-        for cp in case_parties
-    ]
+    return party_rows(
+        case_parties, show_personal_data=may_see_personal_data(user, referral.dispute)
+    )
 
 
 def _state_label(value: str) -> str:

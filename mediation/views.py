@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from django.contrib import messages
@@ -38,6 +38,7 @@ from documents.generation import available_kinds
 from documents.models import Agreement, DocumentKind
 from documents.services import EDITABLE_STATES
 from documents.signatories import signing_status
+from parties.presentation import PartyRow, party_rows
 
 from . import calendar, selectors, services
 from .agreement_forms import SessionForm, SessionOutcomeForm
@@ -58,6 +59,7 @@ from .forms import (
     tab_q,
 )
 from .models import TRANSITION_NAMES, Dispute, MediationBody, Mediator, due_soon_q, overdue_q
+from .presentation import LogRow
 from .roles import Role, UserScope, scope_of
 
 PAGE_SIZE = 25
@@ -217,29 +219,6 @@ def _calendar_feed(scope: UserScope) -> str:
 
 
 @dataclass(frozen=True)
-class PartyRow:
-    role: str
-    name: str
-    kind: str
-    organization_type: str
-    id_type: str
-    id_number: str
-    phone: str
-    represents: str
-
-
-@dataclass(frozen=True)
-class LogRow:
-    action: str
-    from_state: str
-    to_state: str
-    actor: str
-    at: datetime.datetime
-    reason: str
-    details: list[str] = field(default_factory=list)
-
-
-@dataclass(frozen=True)
 class Action:
     name: str
     label: str
@@ -262,22 +241,10 @@ def _get_case(user: Any, pk: int) -> Dispute:
 
 def _party_rows(dispute: Dispute, user: Any) -> list[PartyRow]:
     """The parties (prefetched); ID and phone numbers masked unless the user is the body's."""
-    show = selectors.may_see_personal_data(user, dispute)
-    case_parties = list(dispute.case_parties.all())
-    names = {cp.pk: cp.party.name for cp in case_parties}
-    return [
-        PartyRow(
-            role=cp.get_role_display(),
-            name=cp.party.name,
-            kind=cp.party.get_kind_display(),
-            organization_type=cp.party.get_organization_type_display(),
-            id_type=cp.party.get_id_type_display(),
-            id_number=cp.party.id_number if show else cp.party.masked_id_number,
-            phone=cp.party.phone if show else cp.party.masked_phone,
-            represents=names.get(cp.represents_id, "") if cp.represents_id else "",
-        )
-        for cp in case_parties
-    ]
+    return party_rows(
+        dispute.case_parties.all(),
+        show_personal_data=selectors.may_see_personal_data(user, dispute),
+    )
 
 
 LOG_ACTIONS = {
