@@ -1,10 +1,12 @@
 """One router for API v1, so its root lists every resource of every app."""
 
+from django.urls import path
 from rest_framework.routers import DefaultRouter
 
 from courts.api.views import ReferralViewSet
 from documents.api.urls import urlpatterns as documents_urls
 from mediation.api.reference_views import CourtViewSet, MediationBodyViewSet, MediatorViewSet
+from mediation.api.stats import RatesView
 from mediation.api.views import DisputeViewSet
 
 router = DefaultRouter()
@@ -14,4 +16,8 @@ router.register("bodies", MediationBodyViewSet, basename="body")
 router.register("mediators", MediatorViewSet, basename="mediator")
 router.register("courts", CourtViewSet, basename="court")
 
-urlpatterns = [*documents_urls, *router.urls]
+urlpatterns = [
+    *documents_urls,
+    path("stats/rates/", RatesView.as_view(), name="api-rates"),
+    *router.urls,
+]

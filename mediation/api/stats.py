@@ -1,0 +1,129 @@
+"""`GET /api/v1/stats/rates/`: figures per slice (SPEC §6, §7.1). Thin: parse, select, serialize."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from mediation import stats
+
+
+class RatesQuerySerializer(serializers.Serializer):
+    group_by = serializers.CharField(required=False, allow_blank=True)
+    to = serializers.DateField(required=False, allow_null=True)
+
+    def get_fields(self) -> dict[str, serializers.Field]:
+        fields = super().get_fields()
+        # `from` is a Python keyword, so it cannot be declared as a class attribute.
+        fields["from"] = serializers.DateField(required=False, allow_null=True)
+        return fields
+
+
+def _amount() -> serializers.DecimalField:
+    return serializers.DecimalField(max_digits=None, decimal_places=2, allow_null=True)
+
+
+class RateFiguresSerializer(serializers.Serializer):
+    accepted = serializers.IntegerField()
+    mediated = serializers.IntegerField(help_text="success + failure")
+    success = serializers.IntegerField(help_text="Reached signed (also confirmed, closed).")
+    failure = serializers.IntegerField(help_text="Reached failed (also referred, closed).")
+    withdrawn = serializers.IntegerField()
+    declined = serializers.IntegerField()
+    open = serializers.IntegerField()
+    overdue = serializers.IntegerField(help_text="Open and past the deadline.")
+    success_rate = serializers.FloatField(
+        allow_null=True, help_text="success / mediated; null when nothing was mediated."
+    )
+    completion_rate = serializers.FloatField(
+        allow_null=True, help_text="(success + failure + withdrawn) / accepted."
+    )
+    confirmed = serializers.IntegerField(help_text="Successes judicially confirmed.")
+    confirmation_rate = serializers.FloatField(allow_null=True, help_text="confirmed / success.")
+    repudiated = serializers.IntegerField(
+        help_text="Successes closed as not performed or filed in court."
+    )
+    zero_compensation = serializers.IntegerField(help_text="Successes with agreed amount 0.")
+    claimed_total = _amount()
+    agreed_total = _amount()
+    agreed_max = _amount()
+    agreed_min = _amount()
+    median_days = serializers.FloatField(
+        allow_null=True, help_text="Days from acceptance to conclusion."
+    )
+    p90_days = serializers.FloatField(allow_null=True)
+
+
+class RateRowSerializer(RateFiguresSerializer):
+    """One slice: its group fields (only those asked for), then the figures."""
+
+    category = serializers.CharField(required=False)
+    track = serializers.CharField(required=False)
+    body = serializers.IntegerField(required=False)
+    body_name = serializers.CharField(required=False)
+    mediator = serializers.IntegerField(required=False, allow_null=True)
+    mediator_name = serializers.CharField(required=False, allow_null=True)
+    court = serializers.IntegerField(required=False, allow_null=True)
+    court_name = serializers.CharField(required=False, allow_null=True)
+    channel = serializers.CharField(required=False)
+    region = serializers.CharField(required=False)
+    month = serializers.CharField(required=False, help_text="YYYY-MM of received_at.")
+
+    def to_representation(self, instance: dict[str, Any]) -> dict[str, Any]:
+        # Group fields appear only when grouped by; a slice's value may be null (no mediator).
+        return {
+            field.field_name: None
+            if instance[field.field_name] is None
+            else field.to_representation(instance[field.field_name])
+            for field in self._readable_fields
+            if field.field_name in instance
+        }
+
+
+class RatesSerializer(serializers.Serializer):
+    group_by = serializers.ListField(child=serializers.CharField())
+    to = serializers.DateField(allow_null=True)
+    rows = RateRowSerializer(many=True)
+    total = RateFiguresSerializer()
+
+    def get_fields(self) -> dict[str, serializers.Field]:
+        fields = super().get_fields()
+        fields["from"] = serializers.DateField(allow_null=True)
+        return {name: fields[name] for name in ("group_by", "from", "to", "rows", "total")}
+
+
+class RatesView(APIView):
+    """Rates per slice: analysts see every body, a body's staff their body (SPEC §6)."""
+
+    @extend_schema(
+        operation_id="stats_rates",
+        parameters=[
+            OpenApiParameter(
+                "group_by",
+                OpenApiTypes.STR,
+                description="Comma-separated, any of: " + ", ".join(stats.GROUP_FIELDS),
+            ),
+            OpenApiParameter(
+                "from", OpenApiTypes.DATE, description="Received on or after (YYYY-MM-DD)."
+            ),
+            OpenApiParameter(
+                "to", OpenApiTypes.DATE, description="Received on or before (YYYY-MM-DD)."
+            ),
+        ],
+        responses={200: RatesSerializer},
+    )
+    def get(self, request: Request) -> Response:
+        params = RatesQuerySerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        query = stats.RatesQuery(
+            group_by=stats.parse_group_by(params.validated_data.get("group_by")),
+            date_from=params.validated_data.get("from"),
+            date_to=params.validated_data.get("to"),
+        )
+        return Response(RatesSerializer(stats.rates(request.user, query)).data)
