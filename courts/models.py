@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
+from mediation.append_only import StateLog
 from mediation.choices import OPEN_STATES as OPEN_DISPUTE_STATES
 
 from . import rules
@@ -293,49 +294,17 @@ class Referral(ConcurrentTransitionMixin, models.Model):
 REFERRAL_TRANSITIONS = ("receive", "return_referral", "file", "decide", "extend")
 
 
-class ReferralLogQuerySet(models.QuerySet["ReferralLog"]):
-    def update(self, **kwargs: Any) -> int:
-        raise TypeError("The referral log is append-only.")
-
-    def delete(self) -> tuple[int, dict[str, int]]:
-        raise TypeError("The referral log is append-only.")
-
-
-class ReferralLog(models.Model):
+class ReferralLog(StateLog):
     """Append-only record of every step of a referral: who, when, from, to and why."""
 
     referral = models.ForeignKey(
         Referral, on_delete=models.PROTECT, related_name="log_entries", verbose_name=_("referral")
     )
     action = models.CharField(_("action"), max_length=40)
-    from_state = models.CharField(_("from"), max_length=20, blank=True)
-    to_state = models.CharField(_("to"), max_length=20)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("actor"),
-    )
-    at = models.DateTimeField(_("at"), default=timezone.now, db_index=True)
-    reason = models.TextField(_("reason"), blank=True)
-    data = models.JSONField(_("data"), default=dict, blank=True)
 
-    objects = ReferralLogQuerySet.as_manager()
-
-    class Meta:
-        ordering = ["at", "id"]
+    class Meta(StateLog.Meta):
         verbose_name = _("referral log entry")
         verbose_name_plural = _("referral log")
 
     def __str__(self) -> str:
         return f"{self.referral_id}: {self.from_state or '∅'} → {self.to_state} ({self.action})"
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if self.pk is not None:
-            raise TypeError("The referral log is append-only.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
-        raise TypeError("The referral log is append-only.")

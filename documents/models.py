@@ -10,12 +10,13 @@ a newer version supersedes them. Generated PDFs are stored once, content-address
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
 
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from mediation.append_only import AppendOnlyModel, AppendOnlyQuerySet
 
 
 class Schedule(models.TextChoices):
@@ -136,17 +137,7 @@ class Instalment(models.Model):
         return f"#{self.number} {self.amount} @ {self.due_date}"
 
 
-class ImmutableQuerySet(models.QuerySet):
-    """Rows that are evidence: they may be added, never changed or removed in bulk."""
-
-    def update(self, **kwargs: Any) -> int:
-        raise TypeError(f"{self.model.__name__} rows are immutable.")
-
-    def delete(self) -> tuple[int, dict[str, int]]:
-        raise TypeError(f"{self.model.__name__} rows are immutable.")
-
-
-class AgreementVersion(models.Model):
+class AgreementVersion(AppendOnlyModel):
     """A frozen version of the agreement: what exactly a signature was given to."""
 
     agreement = models.ForeignKey(
@@ -162,8 +153,6 @@ class AgreementVersion(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
 
-    objects = ImmutableQuerySet.as_manager()
-
     class Meta:
         ordering = ["agreement", "number"]
         verbose_name = _("agreement version")
@@ -174,11 +163,6 @@ class AgreementVersion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.agreement} v{self.number}"
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if self.pk is not None:
-            raise TypeError("An agreement version is immutable.")
-        super().save(*args, **kwargs)
 
 
 class SignatureMethod(models.TextChoices):
@@ -265,7 +249,7 @@ class StoredFile(models.Model):
     path = models.CharField(_("path"), max_length=200)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
 
-    objects = ImmutableQuerySet.as_manager()
+    objects = AppendOnlyQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("stored file")
@@ -305,7 +289,7 @@ class Document(models.Model):
     verification_code = models.CharField(_("verification code"), max_length=20, unique=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
 
-    objects = ImmutableQuerySet.as_manager()
+    objects = AppendOnlyQuerySet.as_manager()
 
     class Meta:
         ordering = ["dispute", "kind", "lang", "version"]

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 from . import rules
+from .append_only import StateLog
 from .choices import (
     COURT_CHANNELS,
     OPEN_STATES,
@@ -478,52 +479,20 @@ TRANSITION_NAMES = (
 )
 
 
-class TransitionLogQuerySet(models.QuerySet["TransitionLog"]):
-    def update(self, **kwargs: Any) -> int:
-        raise TypeError("The transition log is append-only.")
-
-    def delete(self) -> tuple[int, dict[str, int]]:
-        raise TypeError("The transition log is append-only.")
-
-
-class TransitionLog(models.Model):
+class TransitionLog(StateLog):
     """Append-only record of every state change: who, when, from, to and why."""
 
     dispute = models.ForeignKey(
         Dispute, on_delete=models.PROTECT, related_name="log_entries", verbose_name=_("dispute")
     )
     transition = models.CharField(_("transition"), max_length=40)
-    from_state = models.CharField(_("from"), max_length=20, blank=True)
-    to_state = models.CharField(_("to"), max_length=20)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("actor"),
-    )
-    at = models.DateTimeField(_("at"), default=timezone.now, db_index=True)
-    reason = models.TextField(_("reason"), blank=True)
-    data = models.JSONField(_("data"), default=dict, blank=True)
 
-    objects = TransitionLogQuerySet.as_manager()
-
-    class Meta:
-        ordering = ["at", "id"]
+    class Meta(StateLog.Meta):
         verbose_name = _("transition log entry")
         verbose_name_plural = _("transition log")
 
     def __str__(self) -> str:
         return f"{self.dispute_id}: {self.from_state or '∅'} → {self.to_state} ({self.transition})"
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if self.pk is not None:
-            raise TypeError("The transition log is append-only.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
-        raise TypeError("The transition log is append-only.")
 
 
 class MediationSession(models.Model):
