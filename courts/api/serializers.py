@@ -87,7 +87,6 @@ class ReferralSerializer(serializers.ModelSerializer):
     court = CourtBriefSerializer(read_only=True)
     dispute = DisputeBriefSerializer(read_only=True)
     overdue = serializers.SerializerMethodField()
-    documents = serializers.SerializerMethodField()
 
     class Meta:
         model = Referral
@@ -112,13 +111,29 @@ class ReferralSerializer(serializers.ModelSerializer):
             "overdue",
             "extended_days",
             "extension_consent",
-            "documents",
         ]
         read_only_fields = fields
 
     @extend_schema_field(serializers.ChoiceField(choices=["to_body", "to_court"]))
     def get_direction(self, obj: Referral) -> str:
         return "to_body" if obj.kind in INBOUND_KINDS else "to_court"
+
+    def get_overdue(self, obj: Referral) -> bool:
+        annotated = getattr(obj, "is_overdue", None)
+        if annotated is not None:
+            return bool(annotated)
+        return obj.is_inbound and obj.is_open and obj.dispute.is_overdue()
+
+
+class ReferralDetailSerializer(ReferralSerializer):
+    """A referral as its own page shows it: with the documents of its case. Not in lists, where
+    working out each case's documents would cost queries per row."""
+
+    documents = serializers.SerializerMethodField()
+
+    class Meta(ReferralSerializer.Meta):
+        fields = [*ReferralSerializer.Meta.fields, "documents"]
+        read_only_fields = fields
 
     @extend_schema_field(DocumentLinkSerializer(many=True))
     def get_documents(self, obj: Referral) -> list[dict[str, str]]:
@@ -128,12 +143,6 @@ class ReferralSerializer(serializers.ModelSerializer):
             {"kind": kind, "pdf": reverse("api-document-pdf", args=[obj.dispute_id, kind])}
             for kind in available_kinds(obj.dispute)
         ]
-
-    def get_overdue(self, obj: Referral) -> bool:
-        annotated = getattr(obj, "is_overdue", None)
-        if annotated is not None:
-            return bool(annotated)
-        return obj.is_inbound and obj.is_open and obj.dispute.is_overdue()
 
 
 class DelegationDisputeSerializer(serializers.Serializer):

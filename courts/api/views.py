@@ -24,6 +24,7 @@ from .filters import ReferralFilter
 from .serializers import (
     DelegationCreateSerializer,
     OutboundReferralCreateSerializer,
+    ReferralDetailSerializer,
     ReferralLogSerializer,
     ReferralSerializer,
     ReferralStepSerializer,
@@ -45,7 +46,7 @@ CREATE_REQUEST = PolymorphicProxySerializer(
 class ReferralViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Crossings between mediation bodies and courts, scoped to the caller's court or body."""
 
-    serializer_class = ReferralSerializer
+    serializer_class = ReferralDetailSerializer
     filterset_class = ReferralFilter
     http_method_names = ["get", "post", "head", "options"]
 
@@ -57,11 +58,14 @@ class ReferralViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
             )
         )
 
+    def get_serializer_class(self) -> type[serializers.BaseSerializer]:
+        return ReferralSerializer if self.action == "list" else ReferralDetailSerializer
+
     def _detail(self, referral_id: Any, code: int = status.HTTP_200_OK) -> Response:
         referral = self.get_queryset().get(pk=referral_id)
         return Response(self.get_serializer(referral).data, status=code)
 
-    @extend_schema(request=CREATE_REQUEST, responses={201: ReferralSerializer})
+    @extend_schema(request=CREATE_REQUEST, responses={201: ReferralDetailSerializer})
     def create(self, request: Request) -> Response:
         kind = request.data.get("kind") if hasattr(request.data, "get") else None
         if kind in INBOUND_KINDS:
@@ -117,7 +121,7 @@ class ReferralViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
 
     @extend_schema(
         request=ReferralTransitionInputSerializer,
-        responses={200: ReferralSerializer},
+        responses={200: ReferralDetailSerializer},
         parameters=[OpenApiParameter("name", str, OpenApiParameter.PATH)],
     )
     @action(detail=True, methods=["post"], url_path=r"transitions/(?P<name>[a-z_]+)")

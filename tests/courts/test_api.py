@@ -11,6 +11,8 @@ from typing import Any
 
 import pytest
 import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from rest_framework.test import APIClient
 
@@ -589,3 +591,18 @@ def test_overdue_delegations_come_first(world: World) -> None:
     listed = client_for(world.court_user).get(REFERRALS).data["results"]
     assert [r["id"] for r in listed] == [old["id"], new["id"]]
     assert [r["overdue"] for r in listed] == [True, False]
+
+
+def test_the_list_costs_the_same_queries_for_more_referrals(world: World) -> None:
+    court = client_for(world.court_user)
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert court.get(REFERRALS).status_code == 200
+        return len(captured)
+
+    delegate(world, case_number="(2026)赣0102民诉前调1号")
+    few = queries()
+    for serial in range(2, 6):
+        delegate(world, case_number=f"(2026)赣0102民诉前调{serial}号")
+    assert queries() == few
