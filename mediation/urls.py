@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import agreement_views, views
+from . import agreement_views, ledger_views, views
 
 app_name = "workbench"
 
@@ -9,6 +9,10 @@ urlpatterns = [
     path("new/", views.register, name="register"),
     path("new/party-row/", views.party_row, name="party_row"),
     path("overview/", views.overview, name="overview"),
+    # Issue #6: ledger import (SPEC §8).
+    path("import/", ledger_views.upload, name="ledger_upload"),
+    path("import/<int:pk>/", ledger_views.report, name="ledger_import"),
+    path("import/<int:pk>/errors.csv", ledger_views.errors_csv, name="ledger_errors"),
     path("<int:pk>/", views.case, name="case"),
     path("<int:pk>/transitions/<slug:name>/", views.transition, name="transition"),
     path("<int:pk>/sessions/", views.schedule_session, name="sessions"),
