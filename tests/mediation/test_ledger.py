@@ -18,7 +18,7 @@ from openpyxl import Workbook, load_workbook
 from mediation import stats
 from mediation.choices import Outcome, State
 from mediation.exceptions import Forbidden
-from mediation.ledger import COLUMNS, import_ledger
+from mediation.ledger import CHINESE_HEADERS, COLUMNS, import_ledger
 from mediation.models import Dispute, LedgerImport, MediationBody, Mediator, TransitionLog
 from parties.models import CaseParty, Party, PartyKind, PartyRole
 from tests.conftest import World
@@ -33,7 +33,7 @@ def _english() -> Any:
         yield
 
 
-CHINESE = "编号,纠纷类型,调解类型,调解组织,调解员,来源,收到日期,受理日期,办结日期,结果,标的金额,协议金额,当事人"
+CHINESE = ",".join(CHINESE_HEADERS)
 ENGLISH = ",".join(COLUMNS)
 BODY = "青山湖区交通事故人民调解委员会"
 ROWS = [
