@@ -18,11 +18,12 @@ import datetime
 import random
 from dataclasses import dataclass
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
@@ -32,13 +33,16 @@ from documents import services as document_services
 from documents.models import PaymentMethod, Schedule
 from mediation import services
 from mediation.choices import BodyKind, Category, Channel, State, Track
-from mediation.models import Dispute, MediationBody, Mediator, StaffMember
+from mediation.ledger import import_ledger
+from mediation.models import Dispute, LedgerImport, MediationBody, Mediator, StaffMember
 from mediation.roles import Role, ensure_role_groups
 from parties.models import IdType, OrganizationType, Party, PartyKind, PartyRole
 from parties.services import PartyInput
 from parties.validators import resident_id_check_digit, uscc_check_char
 
 DEMO_PASSWORD = "fengqiao-demo"
+# The demo bodies' earlier cases as a centre's ledger would hold them (Chinese headers).
+DEMO_LEDGER = Path(__file__).resolve().parents[2] / "fixtures" / "demo_ledger.csv"
 SIGNING_DEMO_TITLE = "机动车交通事故责任纠纷（签署演示）"
 SEED = 2026
 
@@ -277,7 +281,18 @@ class Command(BaseCommand):
             with transaction.atomic():
                 made = self._disputes(bodies, cast, courts)
             self.stdout.write(f"Created {made} demo disputes.")
+        self._import_history()
         self._print_logins()
+
+    def _import_history(self) -> None:
+        """Two years of the demo bodies' paper ledger (SPEC §8), so the dashboard has a history.
+        Importing again skips every row: the ledger's references are the key."""
+        report = import_ledger(DEMO_LEDGER, all_or_nothing=True)
+        if report.status != LedgerImport.Status.DONE:
+            raise CommandError(f"The demo ledger did not import: {report.message}")
+        self.stdout.write(
+            f"Ledger history: {report.imported} cases imported, {report.skipped} already there."
+        )
 
     # --- people and places -----------------------------------------------------------------------
 
