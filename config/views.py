@@ -18,4 +18,6 @@ def start(request: HttpRequest) -> HttpResponseRedirect:
         return HttpResponseRedirect(reverse("courts:inbox"))
     if scope.party_id is not None:
         return HttpResponseRedirect(reverse("portal:cases"))
+    if scope.has(Role.ANALYST):
+        return HttpResponseRedirect(reverse("dashboard:page"))
     return HttpResponseRedirect(reverse("home"))

@@ -82,6 +82,37 @@ DECLINED = Q(outcome=Outcome.DECLINED)
 TIMED = (SUCCESS | FAILURE | WITHDRAWN) & Q(accepted_at__isnull=False, concluded_at__isnull=False)
 # Signed agreements later recorded as not performed or taken to court (SPEC §6, repudiation).
 REPUDIATED = SUCCESS & Q(close_outcome__in=[CloseOutcome.NOT_PERFORMED, CloseOutcome.COURT_FILED])
+ACCEPTED = Q(accepted_at__isnull=False)
+OPEN = Q(state__in=OPEN_STATES)
+ZERO_COMPENSATION = SUCCESS & Q(agreed_amount=0)
+
+
+def confirmed_q() -> Q:
+    """Successes judicially confirmed: in state confirmed, or whose log shows they got there."""
+    reached_confirmed = Exists(
+        TransitionLog.objects.filter(dispute=OuterRef("pk"), to_state=State.CONFIRMED)
+    )
+    return SUCCESS & (Q(state=State.CONFIRMED) | Q(reached_confirmed))
+
+
+def counted_filters(today: datetime.date) -> dict[str, Q]:
+    """The filter behind each counted figure, by the figure's name in a row.
+
+    The aggregates count with exactly these, so a list of disputes filtered the same way (the
+    dashboard's drill-down, `mediation.dashboard`) has as many rows as the figure says.
+    """
+    return {
+        "accepted": ACCEPTED,
+        "success": SUCCESS,
+        "failure": FAILURE,
+        "withdrawn": WITHDRAWN,
+        "declined": DECLINED,
+        "open": OPEN,
+        "overdue": overdue_q(today),
+        "confirmed": confirmed_q(),
+        "repudiated": REPUDIATED,
+        "zero_compensation": ZERO_COMPENSATION,
+    }
 
 
 class DaysBetween(Func):
@@ -128,27 +159,17 @@ def percentile_cont(ordered: list[float], fraction: float) -> float | None:
 
 
 def _aggregates(today: datetime.date, *, percentiles: bool) -> dict[str, Any]:
-    reached_confirmed = Exists(
-        TransitionLog.objects.filter(dispute=OuterRef("pk"), to_state=State.CONFIRMED)
-    )
     figures: dict[str, Any] = {
-        "accepted": Count("pk", filter=Q(accepted_at__isnull=False)),
-        "success": Count("pk", filter=SUCCESS),
-        "failure": Count("pk", filter=FAILURE),
-        "withdrawn": Count("pk", filter=WITHDRAWN),
-        "declined": Count("pk", filter=DECLINED),
-        "open": Count("pk", filter=Q(state__in=OPEN_STATES)),
-        "overdue": Count("pk", filter=overdue_q(today)),
-        "confirmed": Count(
-            "pk", filter=SUCCESS & (Q(state=State.CONFIRMED) | Q(reached_confirmed))
-        ),
-        "repudiated": Count("pk", filter=REPUDIATED),
-        "zero_compensation": Count("pk", filter=SUCCESS & Q(agreed_amount=0)),
-        "claimed_total": Sum("claimed_amount"),
-        "agreed_total": Sum("agreed_amount", filter=SUCCESS),
-        "agreed_max": Max("agreed_amount", filter=SUCCESS),
-        "agreed_min": Min("agreed_amount", filter=SUCCESS),
+        name: Count("pk", filter=q) for name, q in counted_filters(today).items()
     }
+    figures.update(
+        {
+            "claimed_total": Sum("claimed_amount"),
+            "agreed_total": Sum("agreed_amount", filter=SUCCESS),
+            "agreed_max": Max("agreed_amount", filter=SUCCESS),
+            "agreed_min": Min("agreed_amount", filter=SUCCESS),
+        }
+    )
     if percentiles:
         days = DaysBetween("concluded_at", "accepted_at")
         figures["median_days"] = PercentileCont(days, 0.5, filter=TIMED)
@@ -215,16 +236,22 @@ def disputes_counted_for(user: Any) -> QuerySet[Dispute]:
     raise Forbidden(_("Only analysts and the staff of a mediation body may read the figures."))
 
 
-def rates(user: Any, query: RatesQuery, *, today: datetime.date | None = None) -> dict[str, Any]:
-    """Figures per slice and in total (SPEC §6, §7.1), for what the user may read."""
+def counted_disputes(user: Any, query: RatesQuery) -> QuerySet[Dispute]:
+    """The disputes `rates` counts for the user: those they may read, received in the range."""
     if query.date_from and query.date_to and query.date_from > query.date_to:
         raise ValidationError({"from": _("The start date must not be after the end date.")})
-    today = today or timezone.localdate()
     qs = disputes_counted_for(user)
     if query.date_from:
         qs = qs.filter(received_at__gte=query.date_from)
     if query.date_to:
         qs = qs.filter(received_at__lte=query.date_to)
+    return qs
+
+
+def rates(user: Any, query: RatesQuery, *, today: datetime.date | None = None) -> dict[str, Any]:
+    """Figures per slice and in total (SPEC §6, §7.1), for what the user may read."""
+    qs = counted_disputes(user, query)
+    today = today or timezone.localdate()
     in_db = connection.vendor == "postgresql"
     figures = _aggregates(today, percentiles=in_db)
 

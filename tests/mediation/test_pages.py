@@ -1053,7 +1053,7 @@ def test_the_pages_speak_chinese_by_default(world: World) -> None:
         ("mediator", "/cases/"),
         ("court_user", "/court/referrals/"),
         ("party_user", "/portal/"),
-        ("analyst", "/"),
+        ("analyst", "/dashboard/"),
     ],
 )
 def test_after_signing_in_each_role_lands_in_its_area(
