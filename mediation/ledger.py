@@ -48,9 +48,17 @@ from parties.models import (
 )
 
 from . import bulk
-from .choices import COURT_CHANNELS, BodyKind, Category, Channel, Outcome, State, Track
+from .choices import BodyKind, Category, Channel, Outcome, State, Track
 from .exceptions import Forbidden
-from .models import Dispute, LedgerImport, MediationBody, Mediator, TransitionLog
+from .models import (
+    Dispute,
+    LedgerImport,
+    MediationBody,
+    Mediator,
+    TransitionLog,
+    court_deadline_days,
+    deadline_dates,
+)
 from .roles import Role, scope_of
 
 # --- the columns of SPEC §8 ----------------------------------------------------------------------
@@ -536,9 +544,19 @@ def _check_row(
 
 
 def _existing_references(references: list[str]) -> set[str]:
+    """Which of these references are already in Fengqiao."""
+    if connection.vendor == "postgresql":
+        # One array parameter: an IN list of 100,000 placeholders costs more to build than
+        # to run.
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT reference FROM {Dispute._meta.db_table} WHERE reference = ANY(%s)",
+                [references],
+            )
+            return {reference for (reference,) in cursor.fetchall()}
     found: set[str] = set()
-    for start in range(0, len(references), 5_000):
-        chunk = references[start : start + 5_000]
+    for start in range(0, len(references), 500):  # SQLite's limit on parameters
+        chunk = references[start : start + 500]
         found.update(
             Dispute.objects.filter(reference__in=chunk).values_list("reference", flat=True)
         )
@@ -709,46 +727,54 @@ def _create_mediators(
     return known, created
 
 
-def _dispute(
-    row: LedgerRow, body: MediationBody, mediator: Mediator | None, actor_id: int | None
-) -> Dispute:
+def _dispute_values(
+    row: LedgerRow, body: MediationBody, mediator_id: int | None, actor_id: int | None
+) -> dict[str, Any]:
+    """The columns of one imported dispute (the others take their defaults)."""
     if row.outcome == OPEN:
-        state = (
-            State.ASSIGNED
-            if (row.accepted and mediator)
-            else (State.ACCEPTED if row.accepted else State.REGISTERED)
-        )
+        if row.accepted:
+            state = State.ASSIGNED if mediator_id else State.ACCEPTED
+        else:
+            state = State.REGISTERED
         outcome = ""
     else:
         state = STATE_OF_OUTCOME[Outcome(row.outcome)]
         outcome = row.outcome
-    dispute = Dispute(
-        reference=row.reference,
-        category=row.category,
-        channel=row.channel,
-        track=row.track or body.track,
-        body=body,
-        mediator=mediator,
-        title=_title(row),
-        claimed_amount=row.claimed,
-        agreed_amount=row.agreed,
-        received_at=row.received,
-        accepted_at=row.accepted,
-        signed_at=row.concluded if row.outcome == Outcome.SUCCESS else None,
-        concluded_at=row.concluded,
-        outcome=outcome,
-        state=state,
-        created_by_id=actor_id,
-    )
-    if row.channel in COURT_CHANNELS:
-        dispute.start_court_clock()
+    # The deadline the case had (or has, if still open), as accepting it would have set.
+    deadline = due_soon_on = None
+    court_days = court_deadline_days(row.channel)
+    if court_days is not None:
+        deadline, due_soon_on = deadline_dates(row.received, court_days)
     elif row.accepted:
-        dispute.set_deadline(row.accepted, body.deadline_days_for(row.category))
-    return dispute
+        deadline, due_soon_on = deadline_dates(row.accepted, body.deadline_days_for(row.category))
+    return {
+        "reference": row.reference,
+        "category": row.category,
+        "channel": row.channel,
+        "track": row.track or body.track,
+        "body_id": body.pk,
+        "mediator_id": mediator_id,
+        "title": _title(row),
+        "claimed_amount": row.claimed,
+        "agreed_amount": row.agreed,
+        "received_at": row.received,
+        "accepted_at": row.accepted,
+        "signed_at": row.concluded if row.outcome == Outcome.SUCCESS else None,
+        "concluded_at": row.concluded,
+        "deadline": deadline,
+        "due_soon_on": due_soon_on,
+        "outcome": outcome,
+        "state": state,
+        "created_by_id": actor_id,
+    }
 
 
 def _noon(day: datetime.date) -> datetime.datetime:
     return timezone.make_aware(datetime.datetime.combine(day, datetime.time(12)))
+
+
+def _party_values(kind: str, name: str, organization_type: str) -> dict[str, Any]:
+    return {"kind": kind, "name": name, "organization_type": organization_type}
 
 
 def _write_chunk(
@@ -756,71 +782,80 @@ def _write_chunk(
     *,
     bodies: dict[str, MediationBody],
     mediators: dict[tuple[str, str], Mediator],
-    organizations: dict[str, Party],
+    organizations: dict[str, int],
     actor_id: int | None,
     source: str,
     import_id: int | None,
 ) -> None:
+    """Disputes, then parties, then their roles, then the log: one COPY per table."""
+    mediator_ids = {key: mediator.pk for key, mediator in mediators.items()}
     disputes = [
-        _dispute(row, bodies[row.body], mediators.get((row.body, row.mediator)), actor_id)
+        _dispute_values(row, bodies[row.body], mediator_ids.get((row.body, row.mediator)), actor_id)
         for row in rows
     ]
-    bulk.insert(Dispute, disputes)
+    dispute_ids = bulk.insert_values(Dispute, disputes)
 
     # Organisations are the same party in every case that names them; people are not merged
     # by name (two 张伟 are two people), so each mention of a person is a party of its own.
-    new_parties: list[Party] = []
-    mentions: list[tuple[Dispute, str, Party]] = []
-    for row, dispute in zip(rows, disputes, strict=True):
+    new_parties: list[dict[str, Any]] = []
+    new_organizations: dict[str, int] = {}  # name: index in new_parties
+    # (dispute id, role, party id) — or, for a party written below, minus one minus its index.
+    mentions: list[tuple[int, str, int]] = []
+    for row, dispute_id in zip(rows, dispute_ids, strict=True):
         for role, name in row.parties:
             kind = _organization_type(name)
-            if kind is not None:
-                party = organizations.get(name)
-                if party is None:
-                    party = Party(kind=PartyKind.ORGANIZATION, name=name, organization_type=kind)
-                    organizations[name] = party
-                    new_parties.append(party)
+            if kind is not None and name in organizations:
+                mentions.append((dispute_id, role, organizations[name]))
+                continue
+            if kind is not None and name in new_organizations:
+                index = new_organizations[name]
             else:
-                party = Party(kind=PartyKind.PERSON, name=name)
-                new_parties.append(party)
-            mentions.append((dispute, role, party))
-    bulk.insert(Party, new_parties)
+                index = len(new_parties)
+                if kind is None:
+                    new_parties.append(_party_values(PartyKind.PERSON, name, ""))
+                else:
+                    new_parties.append(_party_values(PartyKind.ORGANIZATION, name, kind))
+                    new_organizations[name] = index
+            mentions.append((dispute_id, role, -1 - index))
+    party_ids = bulk.insert_values(Party, new_parties)
+    organizations.update({name: party_ids[index] for name, index in new_organizations.items()})
 
     # Principals first, so an agent or guardian can point at the party listed before them.
-    principals: list[CaseParty] = []
-    representatives: list[tuple[CaseParty, CaseParty]] = []
+    principals: list[dict[str, Any]] = []
+    representatives: list[tuple[dict[str, Any], int]] = []  # row, index of its principal
     seen: set[tuple[int, int, str]] = set()
-    last_principal: dict[int, CaseParty] = {}
-    for dispute, role, party in mentions:
-        key = (dispute.pk, party.pk, role)
-        if key in seen:
+    last_principal: dict[int, int] = {}
+    for dispute_id, role, ref in mentions:
+        party_id = ref if ref > 0 else party_ids[-1 - ref]
+        if (dispute_id, party_id, role) in seen:
             continue  # the same organisation named twice in one role
-        seen.add(key)
-        case_party = CaseParty(dispute=dispute, party=party, role=role)
+        seen.add((dispute_id, party_id, role))
+        values = {"dispute_id": dispute_id, "party_id": party_id, "role": role}
         if role in PRINCIPAL_ROLES:
-            principals.append(case_party)
-            last_principal[dispute.pk] = case_party
+            last_principal[dispute_id] = len(principals)
+            principals.append({**values, "represents_id": None})
         else:
-            representatives.append((case_party, last_principal[dispute.pk]))
-    bulk.insert(CaseParty, principals)
-    for case_party, principal in representatives:
-        case_party.represents = principal
-    bulk.insert(CaseParty, [case_party for case_party, _principal in representatives])
+            representatives.append((values, last_principal[dispute_id]))
+    principal_ids = bulk.insert_values(CaseParty, principals)
+    bulk.insert_values(
+        CaseParty,
+        [{**values, "represents_id": principal_ids[index]} for values, index in representatives],
+    )
 
-    bulk.insert(
+    bulk.insert_values(
         TransitionLog,
         [
-            TransitionLog(
-                dispute=dispute,
-                transition="import",
-                from_state="",
-                to_state=dispute.state,
-                actor_id=actor_id,
-                at=_noon(row.concluded or row.accepted or row.received),
-                reason=source,
-                data={"imported": True, "import": import_id, "line": row.line},
-            )
-            for row, dispute in zip(rows, disputes, strict=True)
+            {
+                "dispute_id": dispute_id,
+                "transition": "import",
+                "from_state": "",
+                "to_state": dispute["state"],
+                "actor_id": actor_id,
+                "at": _noon(row.concluded or row.accepted or row.received),
+                "reason": source,
+                "data": {"imported": True, "import": import_id, "line": row.line},
+            }
+            for row, dispute, dispute_id in zip(rows, disputes, dispute_ids, strict=True)
         ],
     )
 
@@ -857,14 +892,20 @@ def write_rows(
         todo = [row for row in rows if row.reference not in existing]
         bodies, new_bodies = _create_bodies(todo)
         mediators, new_mediators = _create_mediators(todo, bodies)
-        organizations = {
-            party.name: party
-            for party in Party.objects.filter(
+        organizations = dict(
+            Party.objects.filter(
                 kind=PartyKind.ORGANIZATION,
                 id_number="",
-                name__in={name for row in todo for _role, name in row.parties},
-            ).order_by("id")
-        }
+                name__in={
+                    name
+                    for row in todo
+                    for _role, name in row.parties
+                    if _organization_type(name) is not None
+                },
+            )
+            .order_by("-id")  # the first of several of one name wins
+            .values_list("name", "id")
+        )
         for start in range(0, len(todo), WRITE_CHUNK):
             _write_chunk(
                 todo[start : start + WRITE_CHUNK],

@@ -8,6 +8,7 @@ while a worker is at it, so a large file shows its progress.
 from __future__ import annotations
 
 import csv
+import io
 from typing import Any
 
 from django import forms
@@ -128,22 +129,18 @@ def report(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "mediation/ledger_import.html", context)
 
 
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
-
-
 @login_required
 @require_safe
 def errors_csv(request: HttpRequest, pk: int) -> HttpResponse:
     """The report's row errors as CSV (UTF-8 with BOM, so Excel reads the Chinese)."""
     record = _own_import(request, pk)
-    writer = csv.writer(_Echo())
-    lines = [writer.writerow([_("line"), _("column"), _("reason")])]
-    lines += [
-        writer.writerow([error["line"], column_label(error["column"]), error["reason"]])
-        for error in record.errors
-    ]
-    response = HttpResponse("\ufeff" + "".join(lines), content_type="text/csv; charset=utf-8")
+    buffer = io.StringIO()
+    buffer.write("\ufeff")
+    writer = csv.writer(buffer)
+    writer.writerow([_("line"), _("column"), _("reason")])
+    writer.writerows(
+        [error["line"], column_label(error["column"]), error["reason"]] for error in record.errors
+    )
+    response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="ledger-import-{record.pk}-errors.csv"'
     return response

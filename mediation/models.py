@@ -140,6 +140,21 @@ def due_soon_q(today: datetime.date | None = None) -> models.Q:
     return models.Q(state__in=OPEN_STATES, due_soon_on__lte=today, deadline__gte=today)
 
 
+def deadline_dates(start: datetime.date, days: int) -> tuple[datetime.date, datetime.date]:
+    """The deadline `days` after `start`, and the day the case turns due soon (SPEC §4)."""
+    soon = math.ceil(days * settings.FENGQIAO_DUE_SOON_FRACTION)
+    return start + datetime.timedelta(days=days), start + datetime.timedelta(days=soon)
+
+
+def court_deadline_days(channel: str) -> int | None:
+    """The time a court gives a case it delegates or entrusts; None for other channels."""
+    if channel == Channel.COURT_DELEGATED:
+        return int(settings.FENGQIAO_DELEGATION_DEADLINE_DAYS)
+    if channel == Channel.COURT_ENTRUSTED:
+        return int(settings.FENGQIAO_ENTRUSTMENT_DEADLINE_DAYS)
+    return None
+
+
 class DisputeQuerySet(models.QuerySet["Dispute"]):
     def open(self) -> DisputeQuerySet:
         return self.filter(state__in=OPEN_STATES)
@@ -236,10 +251,31 @@ class Dispute(ConcurrentTransitionMixin, models.Model):
         verbose_name = _("dispute")
         verbose_name_plural = _("disputes")
         indexes = [
-            models.Index(fields=["body", "state"], name="dispute_body_state"),
             models.Index(fields=["mediator", "state"], name="dispute_mediator_state"),
             models.Index(fields=["state", "deadline"], name="dispute_state_deadline"),
-            models.Index(fields=["category", "state"], name="dispute_category_state"),
+            # Issue #6 (scale), sized on a million cases (bench/scale.py and its README).
+            # Lists in their own order (newest received first: SPEC §7's list, the queue's "all"
+            # tab): the first page is read off an index and its count from the index alone,
+            # instead of sorting every matching case; a body's staff see their body's cases, so
+            # the body comes before the date. The first two replace the indexes on (body, state)
+            # and (category, state), prefixes of them.
+            models.Index(
+                fields=["body", "state", "received_at", "id"], name="dispute_body_state_recv"
+            ),
+            models.Index(
+                fields=["category", "state", "body", "received_at", "id"],
+                name="dispute_category_state_body",
+            ),
+            models.Index(fields=["body", "received_at", "id"], name="dispute_body_received"),
+            models.Index(fields=["received_at", "id"], name="dispute_received"),
+            # The queue's tabs of open cases (a few percent of all): in deadline order, counted
+            # without reading the table. The columns after the id only ride along (as INCLUDE
+            # would, which SQLite lacks).
+            models.Index(
+                fields=["body", "deadline", "id", "state", "mediator", "due_soon_on"],
+                condition=models.Q(state__in=OPEN_STATES),
+                name="dispute_open_by_deadline",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -266,16 +302,13 @@ class Dispute(ConcurrentTransitionMixin, models.Model):
 
     def set_deadline(self, start: datetime.date, days: int) -> None:
         """Deadline `days` after `start`; due soon once the due-soon fraction has elapsed."""
-        self.deadline = start + datetime.timedelta(days=days)
-        soon = math.ceil(days * settings.FENGQIAO_DUE_SOON_FRACTION)
-        self.due_soon_on = start + datetime.timedelta(days=soon)
+        self.deadline, self.due_soon_on = deadline_dates(start, days)
 
     def start_court_clock(self) -> None:
         """Court-delegated and entrusted cases run from the court's date, not acceptance."""
-        if self.channel == Channel.COURT_DELEGATED:
-            self.set_deadline(self.received_at, settings.FENGQIAO_DELEGATION_DEADLINE_DAYS)
-        elif self.channel == Channel.COURT_ENTRUSTED:
-            self.set_deadline(self.received_at, settings.FENGQIAO_ENTRUSTMENT_DEADLINE_DAYS)
+        days = court_deadline_days(self.channel)
+        if days is not None:
+            self.set_deadline(self.received_at, days)
 
     def _conclude(self, outcome: str, on: datetime.date) -> None:
         self.outcome = outcome

@@ -18,7 +18,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, F, OrderBy, Q, QuerySet
 from django.http import (
     Http404,
     HttpRequest,
@@ -163,6 +163,47 @@ def _may_register(scope: UserScope) -> bool:
     )
 
 
+# Tabs that list open cases only (see `tab_q`): they are counted among the open cases.
+OPEN_TABS = frozenset({"mine", "unassigned", "open", "due_soon", "overdue", "agreed"})
+
+
+def _tab_counts(filtered: QuerySet[Dispute], tab_filters: dict[str, Q | None]) -> dict[str, int]:
+    """How many cases each tab lists, in two queries however many cases there are.
+
+    The tabs of open cases are counted in one aggregate over the open cases (a few percent of a
+    body's history, found by an index), "all" by a plain COUNT the database answers from an
+    index. A single aggregate over every case read the body's whole history on each page.
+    """
+    of_open = {name: Count("pk", filter=q) for name, q in tab_filters.items() if name in OPEN_TABS}
+    counts: dict[str, int] = {}
+    if of_open:
+        counts = filtered.filter(state__in=OPEN_STATES).order_by().aggregate(**of_open)
+    for name, q in tab_filters.items():
+        if name not in OPEN_TABS:
+            counts[name] = (filtered if q is None else filtered.filter(q)).order_by().count()
+    return counts
+
+
+def _queue_order(sort: str) -> list[Any]:
+    """`sort_order`, without "NULLs last" on columns that are never NULL (received, reference).
+
+    PostgreSQL reads an order off an index only when the index places NULLs the same way, even
+    for a column that has none; otherwise it sorts every case of the tab, the body's whole
+    history on "all".
+    """
+    order = []
+    for term in sort_order(sort):
+        if (
+            isinstance(term, OrderBy)
+            and term.nulls_last
+            and isinstance(term.expression, F)
+            and not Dispute._meta.get_field(term.expression.name).null
+        ):
+            term = OrderBy(term.expression, descending=term.descending)
+        order.append(term)
+    return order
+
+
 @login_required
 @require_safe
 def queue(request: HttpRequest) -> HttpResponse:
@@ -178,13 +219,12 @@ def queue(request: HttpRequest) -> HttpResponse:
 
     filtered = form.filter(disputes)
     tab_filters = {name: tab_q(name, mediator_id=scope.mediator_id, today=today) for name in tabs}
-    counts = filtered.order_by().aggregate(
-        **{name: Count("pk", filter=q) for name, q in tab_filters.items()}
-    )
+    counts = _tab_counts(filtered, tab_filters)
     listed = filtered.filter(tab_filters[tab]) if tab_filters[tab] is not None else filtered
-    page = Paginator(listed.order_by(*sort_order(sort)), PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
+    paginator = Paginator(listed.order_by(*_queue_order(sort)), PAGE_SIZE)
+    # The tab's count is known already: spare the paginator a second COUNT(*).
+    paginator.count = counts[tab]
+    page = paginator.get_page(request.GET.get("page"))
     rows = [
         QueueRow(
             dispute=dispute,

@@ -9,8 +9,11 @@ from parties.models import CaseParty
 
 
 class DisputeFilter(django_filters.FilterSet):
-    state = django_filters.MultipleChoiceFilter(choices=State.choices)
-    category = django_filters.MultipleChoiceFilter(choices=Category.choices)
+    # Columns of the dispute itself, so no row can come twice: no DISTINCT (django-filter's
+    # default for multiple choices), which on a large table sorts every matching row by every
+    # column, for the page and again for its count.
+    state = django_filters.MultipleChoiceFilter(choices=State.choices, distinct=False)
+    category = django_filters.MultipleChoiceFilter(choices=Category.choices, distinct=False)
     track = django_filters.ChoiceFilter(choices=Track.choices)
     channel = django_filters.ChoiceFilter(choices=Channel.choices)
     body = django_filters.ModelChoiceFilter(queryset=MediationBody.objects.all())
