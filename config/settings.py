@@ -225,8 +225,9 @@ CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default=None) or None
 CELERY_TASK_ACKS_LATE = True
 
 # --- Ledger import (issue #6, SPEC §8) ------------------------------------------------------------
-# A 100,000-row ledger is about 12 MB as CSV; larger files are refused with a request to split.
-FENGQIAO_LEDGER_MAX_BYTES = env.int("FENGQIAO_LEDGER_MAX_BYTES", default=20_000_000)
+# A 100,000-row ledger is 12–22 MB as CSV (long body names); larger files are refused whole with a
+# request to split them.
+FENGQIAO_LEDGER_MAX_BYTES = env.int("FENGQIAO_LEDGER_MAX_BYTES", default=32_000_000)
 FENGQIAO_LEDGER_MAX_ROWS = env.int("FENGQIAO_LEDGER_MAX_ROWS", default=200_000)
 # How many row errors an import's report keeps (the count of all of them is kept too).
 FENGQIAO_LEDGER_MAX_ERRORS = env.int("FENGQIAO_LEDGER_MAX_ERRORS", default=2_000)

@@ -343,6 +343,7 @@ def insert_values(model: type[models.Model], rows: Sequence[dict[str, Any]]) -> 
     with (
         transaction.atomic(using=using, savepoint=True),
         connection.cursor() as cursor,
+        connection.wrap_database_errors,  # Django's IntegrityError, as in `_copy`
         cursor.cursor.copy(sql) as copy,
     ):
         write_row = copy.write_row

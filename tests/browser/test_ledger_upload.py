@@ -42,7 +42,7 @@ def test_a_file_over_the_limit_is_stopped_in_the_browser(
     page: Page, world: World, tmp_path: Path
 ) -> None:
     path = tmp_path / "big.csv"
-    path.write_bytes(b"x" * 30_000_001)
+    path.write_bytes(b"x" * 33_000_001)
     sign_in(page, world.director)
     page.goto("/cases/import/")
     page.locator('input[type="file"]').set_input_files(str(path))

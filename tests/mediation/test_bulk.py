@@ -12,7 +12,7 @@ import pytest
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from mediation.bulk import Builder, insert
+from mediation.bulk import Builder, insert, insert_values
 from mediation.choices import Category, Channel, State
 from mediation.models import Dispute, TransitionLog
 from parties.models import CaseParty, Party, PartyKind, PartyRole
@@ -141,6 +141,24 @@ def test_one_call_is_all_or_nothing(world: World) -> None:
     with pytest.raises(IntegrityError), transaction.atomic():
         insert(Dispute, [dispute(world, 1), dispute(world, 1)])  # the same reference twice
     assert not Dispute.objects.exists()
+
+
+def test_a_duplicate_in_plain_values_is_an_integrity_error(world: World) -> None:
+    row = {
+        "reference": "BULK-VALUES",
+        "category": "traffic",
+        "channel": "walk_in",
+        "track": "people",
+        "body_id": world.body.pk,
+        "title": "纠纷",
+        "received_at": datetime.date(2025, 3, 1),
+        "state": "registered",
+    }
+    with pytest.raises(IntegrityError), transaction.atomic():
+        insert_values(Dispute, [row, dict(row)])
+    assert not Dispute.objects.exists()
+    (pk,) = insert_values(Dispute, [row])
+    assert Dispute.objects.get(pk=pk).reference == "BULK-VALUES"
 
 
 def test_builder_makes_writable_rows_and_refuses_unknown_names(world: World) -> None:

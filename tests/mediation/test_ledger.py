@@ -385,7 +385,7 @@ def test_a_50_mb_file_is_refused_without_being_read(tmp_path: Path) -> None:
         handle.truncate(50 * 1024 * 1024)
     report = import_ledger(path)
     assert report.status == LedgerImport.Status.REJECTED
-    assert "The file is 52.4 MB; a ledger may be at most 20 MB" in report.message
+    assert "The file is 52.4 MB; a ledger may be at most 32 MB" in report.message
     assert report.file_size == 50 * 1024 * 1024
 
 
