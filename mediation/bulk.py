@@ -145,11 +145,14 @@ def _has_pre_save(field: models.Field) -> bool:
     return type(field).pre_save is not models.Field.pre_save
 
 
+def _copy_statement(connection: Any, model: type[models.Model], fields: Iterable[Any]) -> str:
+    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    return f"COPY {connection.ops.quote_name(model._meta.db_table)} ({columns}) FROM STDIN"
+
+
 def _copy(model: type[models.Model], objects: Sequence[models.Model], using: str) -> None:
     connection = connections[using]
     fields = _concrete_fields(model)
-    columns = [connection.ops.quote_name(f.column) for f in fields]
-    table = connection.ops.quote_name(model._meta.db_table)
     # auto_now(_add) and the like: the value `save()` would set, once for the whole call.
     for field in fields:
         if not _has_pre_save(field):
@@ -187,7 +190,7 @@ def _copy(model: type[models.Model], objects: Sequence[models.Model], using: str
                 if key not in done:
                     done[key] = convert(value)
                 row[index] = done[key]
-    sql = f"COPY {table} ({', '.join(columns)}) FROM STDIN"
+    sql = _copy_statement(connection, model, fields)
     # Straight on psycopg's cursor, hence the wrapper: errors arrive as Django's (IntegrityError
     # for a duplicate key…), as from any other query.
     with (
@@ -337,8 +340,7 @@ def insert_values(model: type[models.Model], rows: Sequence[dict[str, Any]]) -> 
     fixed = [prepared(name, value) for name, value in defaults.items()]
     columns = [pk_name, *given, *defaults]
     ids = reserve_ids(model, len(rows), using=using)
-    quoted = ", ".join(connection.ops.quote_name(fields[name].column) for name in columns)
-    sql = f"COPY {connection.ops.quote_name(model._meta.db_table)} ({quoted}) FROM STDIN"
+    sql = _copy_statement(connection, model, [fields[name] for name in columns])
     wrap = [name in json_fields for name in given]
     with (
         transaction.atomic(using=using, savepoint=True),

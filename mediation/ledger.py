@@ -100,6 +100,13 @@ CHINESE_HEADERS = dict(
     )
 )
 HEADERS = {name: name for name in COLUMNS} | CHINESE_HEADERS
+CHINESE_OF_COLUMN = {name: chinese for chinese, name in CHINESE_HEADERS.items()}
+
+
+def column_label(name: str) -> str:
+    """A column as reports name it: `accepted (受理日期)`."""
+    return f"{name} ({CHINESE_OF_COLUMN[name]})" if name in CHINESE_OF_COLUMN else name
+
 
 # Values as ledgers write them: the code, its English label, its Chinese name (SPEC §2) and the
 # short forms clerks use. Matching ignores case and surrounding blanks.
@@ -330,12 +337,11 @@ def _header(line: int, record: list[Any]) -> dict[str, int]:
         positions[name] = index
     missing = [name for name in COLUMNS if name not in positions]
     if missing:
-        chinese = {v: k for k, v in CHINESE_HEADERS.items()}
         raise LedgerFileError(
             _("Line %(line)d: columns missing: %(columns)s.")
             % {
                 "line": line,
-                "columns": ", ".join(f"{name} ({chinese[name]})" for name in missing),
+                "columns": ", ".join(column_label(name) for name in missing),
             }
         )
     return positions
@@ -1005,6 +1011,11 @@ def run_import(record: LedgerImport, data: bytes) -> LedgerImport:
 def _finish(record: LedgerImport, **fields: Any) -> LedgerImport:
     _save_progress(record, phase=LedgerImport.Phase.FINISHED, finished_at=timezone.now(), **fields)
     return record
+
+
+def reject(record: LedgerImport, message: str) -> LedgerImport:
+    """End an import that cannot start, with the reason on its report."""
+    return _finish(record, status=LedgerImport.Status.REJECTED, message=message)
 
 
 def import_ledger(

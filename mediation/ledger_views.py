@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_safe
 
-from .ledger import CHINESE_HEADERS, COLUMNS, may_import, too_large
+from .ledger import CHINESE_HEADERS, COLUMNS, column_label, may_import, too_large
 from .models import LedgerImport
 from .roles import scope_of
 from .tasks import run_ledger_import
@@ -111,11 +111,6 @@ def _own_import(request: HttpRequest, pk: int) -> LedgerImport:
     if not request.user.is_superuser:
         imports = imports.filter(uploaded_by=request.user)
     return get_object_or_404(imports, pk=pk)
-
-
-def column_label(name: str) -> str:
-    chinese = {value: key for key, value in CHINESE_HEADERS.items()}
-    return f"{name} ({chinese[name]})" if name in chinese else name
 
 
 @login_required

@@ -9,7 +9,9 @@ from celery import shared_task
 def run_ledger_import(import_id: int) -> str:
     """Import an uploaded ledger; the LedgerImport row is its report. Not retried: an import
     either committed (a retry would only skip every row) or left nothing behind."""
-    from .ledger import LedgerFileError, run_import
+    from django.utils.translation import gettext as _
+
+    from .ledger import reject, run_import
     from .models import LedgerImport
 
     record = LedgerImport.objects.select_related("uploaded_by").get(pk=import_id)
@@ -18,6 +20,7 @@ def run_ledger_import(import_id: int) -> str:
     try:
         with record.file.open("rb") as handle:
             data = handle.read()
-    except OSError as exc:
-        raise LedgerFileError(f"The uploaded file is gone: {exc}") from exc
+    except OSError:
+        # Ended with a reason, so the report page stops waiting for it.
+        return reject(record, _("The uploaded file can no longer be read: upload it again.")).status
     return run_import(record, data).status

@@ -8,6 +8,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
+from django.utils import translation
 
 from mediation.models import Dispute, LedgerImport
 from tests.conftest import World
@@ -173,3 +174,15 @@ def test_an_import_report_is_its_uploaders(world: World) -> None:
 def test_the_queue_links_to_the_import_for_directors_only(world: World) -> None:
     assert UPLOAD in signed_in(world.director).get(reverse("workbench:queue")).content.decode()
     assert UPLOAD not in signed_in(world.clerk).get(reverse("workbench:queue")).content.decode()
+
+
+def test_an_import_whose_file_is_gone_ends_with_a_reason(world: World) -> None:
+    from mediation.tasks import run_ledger_import
+
+    record = LedgerImport.objects.create(
+        uploaded_by=world.director, file_name="gone.csv", file="ledger/2026/01/gone.csv"
+    )
+    with translation.override("en"):
+        assert run_ledger_import(record.pk) == LedgerImport.Status.REJECTED
+    record.refresh_from_db()
+    assert record.finished and "upload it again" in record.message
