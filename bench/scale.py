@@ -116,7 +116,10 @@ def machine() -> list[str]:
 def reset() -> None:
     """Empty the disputes and everything hanging off them, and the parties."""
     with connection.cursor() as cursor:
-        cursor.execute("TRUNCATE mediation_dispute, parties_party CASCADE")
+        cursor.execute(
+            "TRUNCATE mediation_dispute, parties_party, mediation_figureslice, mediation_figuredays"
+            " CASCADE"
+        )
 
 
 def generate(size: int) -> float:

@@ -6,3 +6,8 @@ class MediationConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "mediation"
     verbose_name = _("Mediation")
+
+    def ready(self) -> None:
+        from . import figures
+
+        figures.connect()

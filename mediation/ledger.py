@@ -47,7 +47,7 @@ from parties.models import (
     PartyRole,
 )
 
-from . import bulk
+from . import bulk, figures
 from .choices import BodyKind, Category, Channel, Outcome, State, Track
 from .exceptions import Forbidden
 from .models import (
@@ -864,6 +864,8 @@ def _write_chunk(
             for row, dispute, dispute_id in zip(rows, disputes, dispute_ids, strict=True)
         ],
     )
+    # Written without save(): count them in the kept figures (new cases, so added).
+    figures.add_new(Dispute.objects.filter(pk__in=dispute_ids))
 
 
 def _lock_imports() -> None:

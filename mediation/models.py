@@ -4,7 +4,7 @@ import datetime
 import math
 import secrets
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.conf import settings
 from django.core.validators import MinValueValidator
@@ -155,6 +155,16 @@ def court_deadline_days(channel: str) -> int | None:
     return None
 
 
+class SliceDims(NamedTuple):
+    body_id: int
+    mediator_id: int | None
+    court_id: int | None
+    category: str
+    track: str
+    channel: str
+    received_at: datetime.date
+
+
 class DisputeQuerySet(models.QuerySet["Dispute"]):
     def open(self) -> DisputeQuerySet:
         return self.filter(state__in=OPEN_STATES)
@@ -280,6 +290,27 @@ class Dispute(ConcurrentTransitionMixin, models.Model):
 
     def __str__(self) -> str:
         return f"{self.reference} {self.title}"
+
+    @classmethod
+    def from_db(cls, db: str | None, field_names: Any, values: Any) -> Dispute:
+        instance = super().from_db(db, field_names, values)
+        if len(values) == len(cls._meta.concrete_fields):
+            # The slice its figures were counted in when read: a save that moves the case to
+            # another slice refreshes the one it left too (`mediation.figures`).
+            instance._counted_in = instance.slice_dims()
+        return instance
+
+    def slice_dims(self) -> SliceDims:
+        """What decides the slice of `FigureSlice` the case is counted in."""
+        return SliceDims(
+            self.body_id,
+            self.mediator_id,
+            self.court_id,
+            self.category,
+            self.track,
+            self.channel,
+            self.received_at,
+        )
 
     # --- derived facts ---------------------------------------------------------------------------
 
@@ -559,6 +590,85 @@ class MediationSession(models.Model):
 
     def __str__(self) -> str:
         return f"{self.dispute_id} @ {self.scheduled_at:%Y-%m-%d %H:%M}"
+
+
+# --- figures kept per slice (issue #6: rates at a million cases) --------------------------------
+
+
+def _slice_foreign_key(model: Any, *, null: bool) -> Any:
+    # Kept by `mediation.figures` from the disputes, which protect what they point at: no
+    # constraint or cascade of its own, so a rebuild never has to mind the order of deletes.
+    return models.ForeignKey(
+        model,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        null=null,
+        related_name="+",
+    )
+
+
+class FigureSliceBase(models.Model):
+    """The finest slice a rate can be asked for: one month of receipt and one of every group.
+
+    `key` spells the slice out (`mediation.figures.slice_key`), unique, so that adding cases to a
+    slice is one upsert on every database.
+    """
+
+    key = models.CharField(max_length=160)
+    month = models.DateField()
+    category = models.CharField(max_length=20)
+    track = models.CharField(max_length=20, blank=True)
+    channel = models.CharField(max_length=20)
+    body = _slice_foreign_key(MediationBody, null=False)
+    mediator = _slice_foreign_key(Mediator, null=True)
+    court = _slice_foreign_key("courts.Court", null=True)
+
+    class Meta:
+        abstract = True
+
+
+class FigureSlice(FigureSliceBase):
+    """The counted figures (SPEC §6) of the disputes in one slice, kept by `mediation.figures`.
+
+    Overdue is not here: it changes with the calendar, not with the cases, and is counted live
+    from the open cases.
+    """
+
+    accepted = models.PositiveIntegerField(default=0)
+    success = models.PositiveIntegerField(default=0)
+    failure = models.PositiveIntegerField(default=0)
+    withdrawn = models.PositiveIntegerField(default=0)
+    declined = models.PositiveIntegerField(default=0)
+    open = models.PositiveIntegerField(default=0)
+    confirmed = models.PositiveIntegerField(default=0)
+    repudiated = models.PositiveIntegerField(default=0)
+    zero_compensation = models.PositiveIntegerField(default=0)
+    claimed_total = models.DecimalField(max_digits=20, decimal_places=2, default=Decimal("0"))
+    agreed_total = models.DecimalField(max_digits=20, decimal_places=2, default=Decimal("0"))
+    agreed_max = models.DecimalField(max_digits=14, decimal_places=2, null=True)
+    agreed_min = models.DecimalField(max_digits=14, decimal_places=2, null=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["key"], name="figureslice_key")]
+        indexes = [models.Index(fields=["body", "month"], name="figureslice_body_month")]
+
+    def __str__(self) -> str:
+        return self.key
+
+
+class FigureDays(FigureSliceBase):
+    """How many cases of a slice took `days` from acceptance to conclusion: the durations'
+    distribution, from which the median and 90th percentile of any grouping are exact."""
+
+    days = models.IntegerField()
+    cases = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["key", "days"], name="figuredays_key_days")]
+        indexes = [models.Index(fields=["body", "month"], name="figuredays_body_month")]
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.cases} × {self.days} d"
 
 
 class LedgerImport(models.Model):

@@ -28,7 +28,7 @@ from documents.signatories import void_signatures
 from parties.models import CaseParty, Party, PartyRole
 from parties.services import PartyInput, attach_parties
 
-from . import notifications, rules
+from . import figures, notifications, rules
 from .choices import (
     CLOSE_OUTCOMES_BY_STATE,
     COURT_CHANNELS,
@@ -799,6 +799,7 @@ def record_imported_conclusion(
         data={"imported": True},
     )
     dispute.refresh_from_db()
+    figures.refresh([dispute.slice_dims()])  # updated without save()
     # A delegated case concluded on paper still reports back to its court.
     linkage.after_transition(
         dispute=dispute,

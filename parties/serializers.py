@@ -3,6 +3,8 @@ from typing import Any
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
 
+from mediation.api.fields import ChoiceLabelField
+
 from .models import CaseParty, IdType, OrganizationType, PartyKind, PartyRole, Sex
 from .services import PartyInput, build_party
 
@@ -58,7 +60,7 @@ class CasePartySerializer(serializers.ModelSerializer):
     id_number = serializers.SerializerMethodField()
     phone = serializers.SerializerMethodField()
     organization_type = serializers.CharField(source="party.organization_type", read_only=True)
-    role_label = serializers.CharField(source="get_role_display", read_only=True)
+    role_label = ChoiceLabelField("role")
 
     class Meta:
         model = CaseParty

@@ -20,6 +20,7 @@ from courts.models import (
 )
 from courts.rules import action_label
 from documents.generation import available_kinds
+from mediation.api.fields import ChoiceLabelField
 from mediation.api.serializers import Amount
 from mediation.choices import Category, Track
 from mediation.models import Dispute, MediationBody
@@ -36,8 +37,8 @@ class CourtBriefSerializer(serializers.ModelSerializer):
 class DisputeBriefSerializer(serializers.ModelSerializer):
     """What a court sees of the case behind a referral; personal numbers masked for it."""
 
-    state_label = serializers.CharField(source="get_state_display", read_only=True)
-    category_label = serializers.CharField(source="get_category_display", read_only=True)
+    state_label = ChoiceLabelField("state")
+    category_label = ChoiceLabelField("category")
     body_name = serializers.CharField(source="body.name", read_only=True)
     overdue = serializers.SerializerMethodField()
     parties = serializers.SerializerMethodField()
@@ -80,9 +81,9 @@ class DocumentLinkSerializer(serializers.Serializer):
 
 
 class ReferralSerializer(serializers.ModelSerializer):
-    kind_label = serializers.CharField(source="get_kind_display", read_only=True)
-    state_label = serializers.CharField(source="get_state_display", read_only=True)
-    decision_label = serializers.CharField(source="get_decision_display", read_only=True)
+    kind_label = ChoiceLabelField("kind")
+    state_label = ChoiceLabelField("state")
+    decision_label = ChoiceLabelField("decision")
     direction = serializers.SerializerMethodField()
     court = CourtBriefSerializer(read_only=True)
     dispute = DisputeBriefSerializer(read_only=True)

@@ -14,6 +14,8 @@ from mediation.models import Dispute, MediationBody, MediationSession, Mediator,
 from mediation.selectors import may_see_personal_data
 from parties.serializers import CasePartySerializer, PartyInputSerializer
 
+from .fields import ChoiceLabelField
+
 Amount = {"max_digits": 14, "decimal_places": 2, "min_value": Decimal("0")}
 
 
@@ -57,10 +59,10 @@ class DisputeUpdateSerializer(serializers.Serializer):
 class DisputeSerializer(serializers.ModelSerializer):
     """A dispute as the list and detail show it (SPEC §7.1 answer shape)."""
 
-    state_label = serializers.CharField(source="get_state_display", read_only=True)
-    category_label = serializers.CharField(source="get_category_display", read_only=True)
-    track_label = serializers.CharField(source="get_track_display", read_only=True)
-    channel_label = serializers.CharField(source="get_channel_display", read_only=True)
+    state_label = ChoiceLabelField("state")
+    category_label = ChoiceLabelField("category")
+    track_label = ChoiceLabelField("track")
+    channel_label = ChoiceLabelField("channel")
     body_name = serializers.CharField(source="body.name", read_only=True)
     mediator_name = serializers.SerializerMethodField()
     overdue = serializers.SerializerMethodField()
@@ -120,9 +122,16 @@ class DisputeSerializer(serializers.ModelSerializer):
     def get_parties(self, obj: Dispute) -> list[dict[str, Any]]:
         request = self.context.get("request")
         show = bool(request) and may_see_personal_data(request.user, obj)
-        return CasePartySerializer(
-            obj.case_parties.all(), many=True, context={"show_personal_data": show}
-        ).data
+        party = self._party_serializer(show)
+        return [party.to_representation(case_party) for case_party in obj.case_parties.all()]
+
+    def _party_serializer(self, show: bool) -> CasePartySerializer:
+        # One per page, not one per case: a ModelSerializer builds its fields on first use,
+        # which cost more than the rest of a list row.
+        cache = self.__dict__.setdefault("_party_serializers", {})
+        if show not in cache:
+            cache[show] = CasePartySerializer(context={"show_personal_data": show})
+        return cache[show]
 
 
 class TransitionSerializer(serializers.Serializer):

@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 
 from documents.models import OneTimeCode, Signature
-from mediation.models import TransitionLog
+from mediation import figures
+from mediation.models import FigureSlice, TransitionLog
 from tests.conftest import World, client_for
 from tests.documents.conftest import Case
 from tests.documents.helpers import IMAGE, agreement_url, in_person, online_code, put, sign, terms
@@ -46,6 +47,9 @@ def test_four_signatories_sign_and_the_last_signature_fires_sign(
     assert case.dispute.state == "signed" and case.dispute.signed_at is not None
     last = TransitionLog.objects.filter(dispute=case.dispute).last()
     assert (last.transition, last.actor) == ("sign", None)
+    # Counted as a success at once, with the agreed amount (the kept figures equal a recount).
+    assert figures.differences() == []
+    assert FigureSlice.objects.get(key=figures.slice_key(case.dispute.slice_dims())).success == 1
 
     signatures = Signature.objects.filter(agreement__dispute=case.dispute).order_by("id")
     assert [(s.signatory.party.name, s.signer.party.name, s.method) for s in signatures] == [

@@ -10,7 +10,7 @@ import pytest
 from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
+from django.utils import timezone, translation
 from rest_framework.test import APIClient
 
 from mediation.models import Dispute, TransitionLog
@@ -617,3 +617,20 @@ def test_schema_validates_without_warnings(tmp_path: Any) -> None:
     target = tmp_path / "schema.yml"
     call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(target))
     assert "/api/v1/referrals/{id}/transitions/{name}/" in target.read_text()
+
+
+def test_choice_labels_follow_the_language_and_match_the_models_own(world: World) -> None:
+    dispute = dispute_in(world, "mediating", category="medical", channel="hotline")
+    client = client_for(world.director)
+    for language, state, category in [("zh-hans", "调解中", "医疗纠纷"), ("en", "Mediating", None)]:
+        answer = client.get("/api/v1/disputes/", HTTP_ACCEPT_LANGUAGE=language)
+        row = next(r for r in answer.data["results"] if r["id"] == dispute.pk)
+        assert row["state_label"] == state
+        with translation.override(language):
+            assert row["category_label"] == dispute.get_category_display()
+            assert row["channel_label"] == dispute.get_channel_display()
+            assert row["track_label"] == dispute.get_track_display()
+            roles = {p["role"]: p["role_label"] for p in row["parties"]}
+            assert roles["applicant"] == str(PartyRole.APPLICANT.label)
+        if category:
+            assert row["category_label"] == category

@@ -50,6 +50,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from courts.models import Court, CourtLevel
+from mediation import figures
 from mediation.bulk import Builder, insert
 from mediation.choices import (
     CLOSE_OUTCOMES_BY_STATE,
@@ -506,6 +507,8 @@ def write(chunk: Chunk) -> dict[str, int]:
             for name, source, target, at, actor_id, reason, data in case.steps
         ]
         insert(TransitionLog, logs)
+        # Written without save(): count them in the kept figures (new cases, so added).
+        figures.add_new(Dispute.objects.filter(pk__in=[case.dispute.pk for case in chunk.cases]))
     return {
         "disputes": len(chunk.cases),
         "parties": len(chunk.new_parties),
