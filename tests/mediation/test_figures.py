@@ -11,7 +11,7 @@ import datetime
 import io
 import random
 import threading
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
@@ -250,7 +250,9 @@ def hand_count(disputes: list[Dispute], keys: list[str], today: datetime.date) -
     confirmed_ids = set(
         TransitionLog.objects.filter(to_state=State.CONFIRMED).values_list("dispute_id", flat=True)
     )
-    rows: dict[tuple, dict[str, Any]] = {}
+    rows: dict[tuple, Any] = {}
+    agreed: dict[tuple, list[Decimal]] = defaultdict(list)
+    durations: dict[tuple, list[float]] = defaultdict(list)
     for d in disputes:
         value = {
             "category": d.category,
@@ -261,7 +263,8 @@ def hand_count(disputes: list[Dispute], keys: list[str], today: datetime.date) -
             "channel": d.channel,
             "month": f"{d.received_at:%Y-%m}",
         }
-        row = rows.setdefault(tuple(value[k] for k in keys), Counter())
+        ident = tuple(value[k] for k in keys)
+        row = rows.setdefault(ident, Counter())
         success = d.outcome == Outcome.SUCCESS
         row["accepted"] += d.accepted_at is not None
         row["success"] += success
@@ -276,15 +279,14 @@ def hand_count(disputes: list[Dispute], keys: list[str], today: datetime.date) -
             row["agreed_total"] += d.agreed_amount or 0
             row["zero_compensation"] += d.agreed_amount == 0
             if d.agreed_amount is not None:
-                row.setdefault("agreed", []).append(d.agreed_amount)  # type: ignore[arg-type]
+                agreed[ident].append(d.agreed_amount)
         timed = d.outcome in (Outcome.SUCCESS, Outcome.FAILURE, Outcome.WITHDRAWN)
         if timed and d.accepted_at and d.concluded_at:
-            row.setdefault("days", []).append(float((d.concluded_at - d.accepted_at).days))  # type: ignore[arg-type]
-    for row in rows.values():
-        agreed = row.pop("agreed", [])
-        row["agreed_max"] = max(agreed, default=None)
-        row["agreed_min"] = min(agreed, default=None)
-        days = sorted(row.pop("days", []))
+            durations[ident].append(float((d.concluded_at - d.accepted_at).days))
+    for ident, row in rows.items():
+        row["agreed_max"] = max(agreed[ident], default=None)
+        row["agreed_min"] = min(agreed[ident], default=None)
+        days = sorted(durations[ident])
         row["median_days"] = stats.percentile_cont(days, 0.5)
         row["p90_days"] = stats.percentile_cont(days, 0.9)
     return rows
