@@ -27,7 +27,6 @@ transaction write at a time anyway.
 
 from __future__ import annotations
 
-import datetime
 import functools
 from collections.abc import Iterable
 from typing import Any
@@ -49,7 +48,7 @@ from django.db.models.signals import post_delete, post_migrate, post_save, pre_s
 
 from .choices import State
 from .models import Dispute, FigureDays, FigureSlice, SliceDims, TransitionLog
-from .stats import KEPT_COUNTS, TIMED, DaysBetween, kept_figures
+from .stats import KEPT_COUNTS, TIMED, DaysBetween, kept_figures, next_month
 
 DIMENSIONS = ("category", "track", "channel", "body_id", "mediator_id", "court_id")
 # The advisory locks' key spaces: (namespace, hash of a slice's key) per slice, and one 64-bit key
@@ -59,10 +58,6 @@ REBUILD_LOCK = "fengqiao.figures.rebuild"
 
 
 # --- a slice's key ------------------------------------------------------------------------------
-
-
-def _month_start(day: datetime.date) -> datetime.date:
-    return day.replace(day=1)
 
 
 def _normalised(dims: SliceDims) -> SliceDims:
@@ -79,7 +74,7 @@ def _normalised(dims: SliceDims) -> SliceDims:
         str(dims.category),
         str(dims.track or ""),
         str(dims.channel),
-        _month_start(received),
+        received.replace(day=1),
     )
 
 
@@ -241,7 +236,7 @@ def _slice_params(dims: SliceDims) -> list[Any]:
     return [
         dims.body_id,
         date(dims.received_at),
-        date(_next_month(dims.received_at)),
+        date(next_month(dims.received_at)),
         dims.category,
         dims.track,
         dims.channel,
@@ -269,10 +264,6 @@ def _lock(keys: Iterable[str]) -> None:
 
 
 # --- keeping the figures -------------------------------------------------------------------------
-
-
-def _next_month(month: datetime.date) -> datetime.date:
-    return (month.replace(day=1) + datetime.timedelta(days=32)).replace(day=1)
 
 
 def refresh(slices: Iterable[SliceDims | None]) -> None:
@@ -352,17 +343,44 @@ def differences(limit: int = 20) -> list[str]:
 # --- signals: every save() of a dispute ----------------------------------------------------------
 
 
-def _before_save(sender: Any, instance: Dispute, raw: bool = False, **kwargs: Any) -> None:
+# What a dispute's figures and slice are read from: a save of other fields changes no figure.
+COUNTED_FIELDS = frozenset(
+    {*SliceDims._fields, "body", "mediator", "court", "state", "outcome", "close_outcome"}
+    | {"accepted_at", "concluded_at", "claimed_amount", "agreed_amount"}
+)
+
+
+def _counts_nothing(update_fields: frozenset[str] | None) -> bool:
+    return update_fields is not None and not update_fields & COUNTED_FIELDS
+
+
+def _before_save(
+    sender: Any,
+    instance: Dispute,
+    raw: bool = False,
+    update_fields: frozenset[str] | None = None,
+    **kwargs: Any,
+) -> None:
     # Read without some of its fields (`only()`), the case's old slice is not known: ask.
     if raw or instance._state.adding or hasattr(instance, "_counted_in"):
+        return
+    if _counts_nothing(update_fields):
         return
     old = Dispute.objects.filter(pk=instance.pk).values_list(*SliceDims._fields)
     instance._counted_in = next((SliceDims(*row) for row in old), None)
 
 
-def _after_save(sender: Any, instance: Dispute, raw: bool = False, **kwargs: Any) -> None:
+def _after_save(
+    sender: Any,
+    instance: Dispute,
+    raw: bool = False,
+    update_fields: frozenset[str] | None = None,
+    **kwargs: Any,
+) -> None:
     if raw:  # loaddata: `rebuild_figures` afterwards
         return
+    if _counts_nothing(update_fields):
+        return  # e.g. a deadline extended
     now = instance.slice_dims()
     refresh([getattr(instance, "_counted_in", None), now])
     instance._counted_in = now

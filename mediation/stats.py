@@ -275,7 +275,8 @@ def counted_disputes(user: Any, query: RatesQuery) -> QuerySet[Dispute]:
 # --- rates: kept figures for whole months, disputes for the days around them ---------------------
 
 
-def _next_month(day: datetime.date) -> datetime.date:
+def next_month(day: datetime.date) -> datetime.date:
+    """The first day of the month after `day`'s."""
     return (day.replace(day=1) + datetime.timedelta(days=32)).replace(day=1)
 
 
@@ -295,11 +296,11 @@ class SplitRange:
 
 
 def split_range(start: datetime.date | None, end: datetime.date | None) -> SplitRange:
-    months_from = None if start is None else (start if start.day == 1 else _next_month(start))
+    months_from = None if start is None else (start if start.day == 1 else next_month(start))
     months_until = None
     if end is not None:
-        last_day = _next_month(end) - end == datetime.timedelta(days=1)
-        months_until = _next_month(end) if last_day else end.replace(day=1)
+        last_day = next_month(end) - end == datetime.timedelta(days=1)
+        months_until = next_month(end) if last_day else end.replace(day=1)
     if months_from is not None and months_until is not None and months_from >= months_until:
         whole = Q(received_at__gte=start, received_at__lte=end)
         return SplitRange(None, None, whole, any_months=False)

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from django.db import connection
 from rest_framework.test import APIClient
 
 from mediation.roles import Role
@@ -30,6 +31,14 @@ class World:
     party_user: Any
     analyst: Any
     admin: Any
+
+
+# Threaded tests need PostgreSQL's row locks and concurrent writers; SQLite lets one
+# transaction write at a time, so there they would prove nothing (CI runs them on PostgreSQL).
+needs_postgresql = pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="needs PostgreSQL row locks and concurrent writers; SQLite serialises the whole file",
+)
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ from courts import services
 from courts.models import Referral, ReferralLog
 from mediation import services as dispute_services
 from mediation.exceptions import Conflict
-from tests.conftest import World
+from tests.conftest import World, needs_postgresql
 from tests.mediation.helpers import dispute_in
 
 
@@ -106,12 +106,6 @@ def _race(call: Any, n: int = THREADS) -> list[Any]:
     for thread in threads:
         thread.join(timeout=60)
     return results
-
-
-needs_postgresql = pytest.mark.skipif(
-    connection.vendor != "postgresql",
-    reason="needs PostgreSQL row locks and concurrent writers; SQLite serialises the whole file",
-)
 
 
 @needs_postgresql

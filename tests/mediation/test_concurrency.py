@@ -13,13 +13,13 @@ import threading
 from typing import Any
 
 import pytest
-from django.db import connection, connections, transaction
+from django.db import connections, transaction
 from django_fsm import ConcurrentTransition
 
 from mediation import services
 from mediation.exceptions import Conflict
 from mediation.models import Dispute, TransitionLog
-from tests.conftest import World
+from tests.conftest import World, needs_postgresql
 
 from .helpers import dispute_in
 
@@ -47,12 +47,6 @@ def _race(calls: list[dict[str, Any]]) -> list[Any]:
     for thread in threads:
         thread.join(timeout=60)
     return results
-
-
-needs_postgresql = pytest.mark.skipif(
-    connection.vendor != "postgresql",
-    reason="needs PostgreSQL row locks and concurrent writers; SQLite serialises the whole file",
-)
 
 
 @needs_postgresql
