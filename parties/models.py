@@ -41,7 +41,8 @@ class Party(models.Model):
     kind = models.CharField(_("kind"), max_length=20, choices=PartyKind.choices)
     name = models.CharField(_("name"), max_length=200)
     id_type = models.CharField(_("ID type"), max_length=20, choices=IdType.choices, blank=True)
-    id_number = models.CharField(_("ID number"), max_length=40, blank=True, db_index=True)
+    # Looked up with its type, which `party_unique_identity` indexes: no index of its own.
+    id_number = models.CharField(_("ID number"), max_length=40, blank=True)
     phone = models.CharField(_("phone"), max_length=20, blank=True)
     organization_type = models.CharField(
         _("organization type"), max_length=20, choices=OrganizationType.choices, blank=True
@@ -148,8 +149,9 @@ REPRESENTATIVE_ROLES = (PartyRole.AGENT, PartyRole.GUARDIAN)
 class CaseParty(models.Model):
     """A party's role in one dispute."""
 
+    # Indexed first in `caseparty_unique_role`: no index of its own (issue #6, bulk imports).
     dispute = models.ForeignKey(
-        "mediation.Dispute", on_delete=models.CASCADE, related_name="case_parties"
+        "mediation.Dispute", on_delete=models.CASCADE, related_name="case_parties", db_index=False
     )
     party = models.ForeignKey(Party, on_delete=models.PROTECT, related_name="case_roles")
     role = models.CharField(_("role"), max_length=20, choices=PartyRole.choices)

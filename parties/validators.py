@@ -18,6 +18,7 @@ import datetime
 import re
 
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 # --- resident ID (GB 11643) ----------------------------------------------------------------------
@@ -90,7 +91,7 @@ def validate_resident_id(value: str) -> None:
     if number[:2] not in _PROVINCES:
         raise ValidationError(_RESIDENT_REGION_MSG, code="invalid_resident_id")
     birth = _birth_date(number)
-    if birth is None or not _EARLIEST_BIRTH <= birth <= datetime.date.today():
+    if birth is None or not _EARLIEST_BIRTH <= birth <= timezone.localdate():
         raise ValidationError(_RESIDENT_BIRTH_MSG, code="invalid_resident_id")
     if resident_id_check_digit(number[:17]) != number[17]:
         raise ValidationError(_RESIDENT_CHECK_MSG, code="invalid_resident_id")

@@ -6,14 +6,27 @@ import functools
 from typing import Any
 
 from django.db import models
+from django.utils import translation
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 
 @functools.cache
-def _labels(model: type[models.Model], field: str) -> dict[Any, Any]:
-    return dict(model._meta.get_field(field).flatchoices)
+def _labels(model: type[models.Model], field: str, language: str | None) -> dict[Any, str]:
+    with translation.override(language):
+        return {value: str(label) for value, label in model._meta.get_field(field).flatchoices}
+
+
+def choice_labels(model: type[models.Model], field: str) -> dict[Any, str]:
+    """Value → label of a choice field, in the active language, as `get_<field>_display()` gives
+    them. Kept per language: translating a lazy label is a catalogue lookup behind a
+    context-local read, and a list page shows some two hundred labels."""
+    return _labels(model, field, translation.get_language())
+
+
+def choice_label(labels: dict[Any, str], value: Any) -> str | None:
+    return None if value is None else labels.get(value, value)
 
 
 @extend_schema_field(OpenApiTypes.STR)
@@ -31,6 +44,5 @@ class ChoiceLabelField(serializers.Field):
         self.choice_field = field
 
     def to_representation(self, instance: Any) -> str | None:
-        value = getattr(instance, self.choice_field)
-        label = _labels(type(instance), self.choice_field).get(value, value)
-        return None if label is None else str(label)
+        labels = choice_labels(type(instance), self.choice_field)
+        return choice_label(labels, getattr(instance, self.choice_field))

@@ -14,7 +14,7 @@ from mediation.models import Dispute, MediationBody, MediationSession, Mediator,
 from mediation.selectors import may_see_personal_data
 from parties.serializers import CasePartySerializer, PartyInputSerializer
 
-from .fields import ChoiceLabelField
+from .fields import ChoiceLabelField, choice_label, choice_labels
 
 Amount = {"max_digits": 14, "decimal_places": 2, "min_value": Decimal("0")}
 
@@ -54,6 +54,17 @@ class DisputeUpdateSerializer(serializers.Serializer):
                 {name: [_("This field cannot be edited.")] for name in sorted(unknown)}
             )
         return attrs
+
+
+# How the written-out representations format their values: as the model fields' own
+# serializer fields do (the equivalence test would say if they drifted apart).
+_AMOUNT = serializers.DecimalField(max_digits=14, decimal_places=2)
+_DATE = serializers.DateField()
+_MOMENT = serializers.DateTimeField()
+
+
+def _optional(represent: Any, value: Any) -> Any:
+    return None if value is None else represent(value)
 
 
 class DisputeSerializer(serializers.ModelSerializer):
@@ -107,6 +118,49 @@ class DisputeSerializer(serializers.ModelSerializer):
             "updated_at",
         ]
         read_only_fields = fields
+
+    def to_representation(self, instance: Dispute) -> dict[str, Any]:
+        """The declared fields, written out: DRF's field-by-field loop (attribute paths, skip
+        checks, a method lookup per field) and building the fields for every request were most
+        of a list page's time at a million cases (issue #6). `tests/mediation/test_api.py` holds
+        this equal to the generic loop."""
+        mediator = instance.mediator
+        today = timezone.localdate()
+        return {
+            "id": instance.id,
+            "reference": instance.reference,
+            "state": instance.state,
+            "state_label": choice_label(choice_labels(Dispute, "state"), instance.state),
+            "category": instance.category,
+            "category_label": choice_label(choice_labels(Dispute, "category"), instance.category),
+            "track": instance.track,
+            "track_label": choice_label(choice_labels(Dispute, "track"), instance.track),
+            "channel": instance.channel,
+            "channel_label": choice_label(choice_labels(Dispute, "channel"), instance.channel),
+            "body": instance.body_id,
+            "body_name": instance.body.name,
+            "mediator": instance.mediator_id,
+            "mediator_name": mediator.display_name if mediator else None,
+            "court": instance.court_id,
+            "court_case_number": instance.court_case_number,
+            "title": instance.title,
+            "facts": instance.facts,
+            "claimed_amount": _optional(_AMOUNT.to_representation, instance.claimed_amount),
+            "agreement_terms": instance.agreement_terms,
+            "agreed_amount": _optional(_AMOUNT.to_representation, instance.agreed_amount),
+            "received_at": _optional(_DATE.to_representation, instance.received_at),
+            "accepted_at": _optional(_DATE.to_representation, instance.accepted_at),
+            "signed_at": _optional(_DATE.to_representation, instance.signed_at),
+            "concluded_at": _optional(_DATE.to_representation, instance.concluded_at),
+            "deadline": _optional(_DATE.to_representation, instance.deadline),
+            "due_soon": instance.is_due_soon(today),
+            "overdue": instance.is_overdue(today),
+            "outcome": instance.outcome,
+            "close_outcome": instance.close_outcome,
+            "parties": self.get_parties(instance),
+            "created_at": _optional(_MOMENT.to_representation, instance.created_at),
+            "updated_at": _optional(_MOMENT.to_representation, instance.updated_at),
+        }
 
     @extend_schema_field(serializers.CharField(allow_null=True))
     def get_mediator_name(self, obj: Dispute) -> str | None:

@@ -634,3 +634,45 @@ def test_choice_labels_follow_the_language_and_match_the_models_own(world: World
             assert roles["applicant"] == str(PartyRole.APPLICANT.label)
         if category:
             assert row["category_label"] == category
+
+
+@pytest.mark.parametrize("viewer", ["director", "party_user"])
+def test_written_out_rows_equal_drfs_generic_serialization(world: World, viewer: str) -> None:
+    """The list and detail write their rows out by hand for speed (issue #6); they must say
+    exactly what DRF's field-by-field loop over the declared fields would, masked or not."""
+    from rest_framework import serializers
+    from rest_framework.test import APIRequestFactory
+
+    from mediation.api.serializers import DisputeSerializer
+    from mediation.selectors import dispute_list
+    from parties.serializers import CasePartySerializer
+
+    dispute_in(
+        world, "closed", claimed_amount="86000.5", agreed_amount="0", close_outcome="performed"
+    )
+    dispute_in(world, "mediating", mediator=None, court=None, deadline=None, due_soon_on=None)
+    overdue = dispute_in(world, "mediating")
+    Dispute.objects.filter(pk=overdue.pk).update(
+        deadline=timezone.localdate() - datetime.timedelta(days=1)
+    )
+    guardian = f.CasePartyFactory(dispute=overdue, role=PartyRole.GUARDIAN)
+    CaseParty.objects.filter(pk=guardian.pk).update(
+        represents=overdue.case_parties.order_by("id").first()
+    )
+    request = APIRequestFactory().get("/")
+    request.user = getattr(world, viewer)
+    disputes = list(dispute_list(world.admin).filter(body=world.body))
+    assert len(disputes) == 3
+    for show in (True, False):
+        party = CasePartySerializer(context={"show_personal_data": show})
+        for case_party in CaseParty.objects.select_related("party").filter(dispute=overdue):
+            assert party.to_representation(case_party) == (
+                serializers.ModelSerializer.to_representation(party, case_party)
+            )
+    serializer = DisputeSerializer(context={"request": request})
+    for dispute in disputes:
+        written = serializer.to_representation(dispute)
+        generic = serializers.ModelSerializer.to_representation(serializer, dispute)
+        assert written == generic
+        assert list(written) == list(generic)
+    assert [serializer.to_representation(d)["overdue"] for d in disputes].count(True) == 1

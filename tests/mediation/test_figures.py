@@ -217,12 +217,28 @@ def test_adding_to_a_slice_that_counts_others_keeps_max_min_and_durations(world:
             f.DisputeFactory(**common, agreed_amount=Decimal(a), concluded_at=march.replace(day=d))
             for a, d in [("20", 12), ("90", 22)]
         ]
-    figures.add_new(Dispute.objects.filter(pk__in=[d.pk for d in new]))
+    figures.add_new([d.pk for d in new])
     assert_exact()
     kept = FigureSlice.objects.get()
     assert (kept.success, kept.agreed_min, kept.agreed_max) == (3, Decimal("20"), Decimal("90"))
     assert kept.agreed_total == Decimal("160")
     assert dict(FigureDays.objects.values_list("days", "cases")) == {10: 2, 20: 1}
+
+
+def test_adding_many_in_batches_the_database_accepts(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SQLite takes the ids in lists of `_SQLITE_IDS`; PostgreSQL in one array. Either way
+    every new case is added once."""
+    monkeypatch.setattr(figures, "_SQLITE_IDS", 2)
+    with _no_signals():
+        new = [
+            f.DisputeFactory(body=world.body, received_at=datetime.date(2026, 3, day))
+            for day in range(1, 6)
+        ]
+    figures.add_new([d.pk for d in new])
+    assert_exact()
+    assert FigureSlice.objects.get().open == 5
 
 
 def test_rebuild_and_the_command(world: World) -> None:

@@ -508,7 +508,7 @@ def write(chunk: Chunk) -> dict[str, int]:
         ]
         insert(TransitionLog, logs)
         # Written without save(): count them in the kept figures (new cases, so added).
-        figures.add_new(Dispute.objects.filter(pk__in=[case.dispute.pk for case in chunk.cases]))
+        figures.add_new([case.dispute.pk for case in chunk.cases])
     return {
         "disputes": len(chunk.cases),
         "parties": len(chunk.new_parties),
