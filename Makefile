@@ -7,10 +7,13 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test setup install system browser messages migrate seed lint format check clean
+.PHONY: run serve test setup install system browser messages migrate seed lint format check clean
 
 run: setup seed ## Set everything up on SQLite, load demo data and serve on 127.0.0.1:8000
 	DJANGO_DEBUG=1 $(PY) manage.py runserver $(HOST):$(PORT)
+
+serve: system install messages ## The deployed stack on this machine: PostgreSQL, Redis, Celery worker and beat, gunicorn (docs/deploy.md)
+	HOST=$(HOST) PORT=$(PORT) ./config/serve.sh
 
 test: system browser install messages ## Install and run the whole suite (SQLite unless DATABASE_URL is set)
 	$(PY) manage.py check

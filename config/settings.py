@@ -8,6 +8,7 @@ DJANGO_ALLOWED_HOSTS and DATABASE_URL.
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -40,9 +41,11 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "config.observability.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "config.observability.IdleTimeoutMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -81,12 +84,29 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # No JIT compilation: it cost 100-600 ms on the rates' and a bulk import's aggregates,
     # which then ran in less than that (issue #6, bench/README.md).
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault("options", "-c jit=off")
+# A PostgreSQL read replica for the dashboard, its exports and the rates (config/db_routers.py).
+if env.str("DATABASE_REPLICA_URL", default=""):
+    DATABASES["replica"] = env.db("DATABASE_REPLICA_URL")
+    DATABASES["replica"].setdefault("OPTIONS", {}).setdefault("options", "-c jit=off")
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["config.db_routers.ReplicaRouter"]
+# Shared by every app server and worker when REDIS_URL is set; per process otherwise.
+if env.str("REDIS_URL", default=""):
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": env.str("REDIS_URL"),
+        }
+    }
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 10},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
@@ -116,6 +136,11 @@ MEDIA_URL = "media/"
 
 # Amounts read ¥86,000.00 in Chinese too (config/formats/zh_Hans).
 FORMAT_MODULE_PATH = ["config.formats"]
+
+# Signed out after this long without a request (issue #7): requests renew it, at most once a
+# minute (config.observability.IdleTimeoutMiddleware).
+SESSION_COOKIE_AGE = env.int("FENGQIAO_SESSION_IDLE_SECONDS", default=30 * 60)
+SESSION_COOKIE_HTTPONLY = True
 
 LOGIN_URL = "login"
 # Court and body staff come to work on their inbox; signing out leads back to the front page.
@@ -158,10 +183,28 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
+# One line per record with the request's id (config/observability.py); JSON for a log collector
+# when DJANGO_LOG_FORMAT=json (production's default), plain text otherwise.
+LOG_FORMAT = env.str("DJANGO_LOG_FORMAT", default="text")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_id": {"()": "config.observability.RequestIdFilter"}},
+    "formatters": {
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "format": "%(asctime)s %(levelname)s %(name)s %(request_id)s %(message)s",
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+        },
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["request_id"],
+            "formatter": LOG_FORMAT,
+        }
+    },
     "root": {"handlers": ["console"], "level": env.str("DJANGO_LOG_LEVEL", default="INFO")},
     # Font subsetting is chatty at INFO: pages of messages per PDF.
     "loggers": {
@@ -227,6 +270,17 @@ CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default=None) or None
 CELERY_TASK_ACKS_LATE = True
+# A worker killed mid-task (deploy, out of memory) leaves the task to another, not lost.
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TIMEZONE = TIME_ZONE
+# Celery beat (`make serve` starts it): the daily deadline marks of SPEC §4.
+CELERY_BEAT_SCHEDULE = {
+    "check-deadlines": {
+        "task": "mediation.tasks.check_deadlines",
+        "schedule": crontab(hour=1, minute=0),
+    },
+}
 
 # --- Ledger import (issue #6, SPEC §8) ------------------------------------------------------------
 # A 100,000-row ledger is 12–22 MB as CSV (long body names); larger files are refused whole with a

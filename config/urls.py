@@ -4,12 +4,14 @@ from django.views.generic import TemplateView
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 from rest_framework.authtoken.views import obtain_auth_token
 
+from config.health import health
 from config.views import start
 from documents.views import verify
 
 urlpatterns = [
     path("", TemplateView.as_view(template_name="home.html"), name="home"),
     path("start/", start, name="start"),
+    path("health/", health, name="health"),
     path("admin/", admin.site.urls),
     path("verify/<slug:code>/", verify, name="verify"),
     path("accounts/", include("django.contrib.auth.urls")),

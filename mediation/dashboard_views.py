@@ -36,6 +36,8 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 
+from config.db_routers import replica_reads
+
 from . import dashboard, stats
 from .exceptions import Forbidden
 from .models import MediationBody
@@ -98,6 +100,7 @@ def _scope_label(user: Any) -> str:
 
 @login_required
 @require_safe
+@replica_reads
 def page(request: HttpRequest) -> HttpResponse:
     """The dashboard; `?table=<name>&format=csv|xlsx` exports one of its tables."""
     refused = _refused(request)
@@ -214,6 +217,7 @@ def _listed(user: Any, rows: list[dashboard.CaseRow]) -> list[ListedCase]:
 
 @login_required
 @require_safe
+@replica_reads
 def cases(request: HttpRequest) -> HttpResponse:
     """The cases behind one number: `?figure=success&category=traffic&from=…&to=…`."""
     refused = _refused(request)

@@ -102,17 +102,23 @@ def _is_history(at: datetime.datetime | None) -> bool:
     return at is not None and at < timezone.now() - STALE_AFTER
 
 
-def _later(event: str, build: Callable[[], Outbox]) -> None:
-    """Build and send the event's messages once the transaction commits; never if it rolls
-    back."""
+def _later(event: str, builder: str, *args: int) -> None:
+    """Build and send the event's messages by a Celery task once the transaction commits;
+    never if it rolls back. The task reads the case afresh: only ids travel."""
     if _enabled():
-        transaction.on_commit(partial(_deliver, event, build), robust=True)
+        from .tasks import send_notification
+
+        transaction.on_commit(
+            partial(send_notification.delay, event, builder, list(args)), robust=True
+        )
 
 
-def _deliver(event: str, build: Callable[[], Outbox]) -> None:
+def deliver(event: str, builder: str, args: list[int]) -> None:
+    """Build the event's messages with one of `BUILDERS` and send them; failures are logged with
+    the addresses masked, never raised (a notification never undoes what was done)."""
     try:
         with translation.override(settings.LANGUAGE_CODE):
-            outbox = build()
+            outbox = BUILDERS[builder](*args)
     except Exception:
         logger.exception("Notification %s: the messages could not be prepared.", event)
         return
@@ -210,16 +216,16 @@ def after_transition(dispute: Dispute, name: str, *, at: datetime.datetime | Non
     if _is_history(at):
         return
     if name in ("assign", "reassign") and dispute.mediator_id:
-        _later(name, partial(_assignment, dispute.pk, dispute.mediator_id))
+        _later(name, "assignment", dispute.pk, dispute.mediator_id)
     elif name == "draft_agreement":
-        _later(name, partial(_agreement_ready, dispute.pk))
+        _later(name, "agreement_ready", dispute.pk)
 
 
 def after_session_scheduled(session: MediationSession) -> None:
     """`mediation.services.schedule_session` calls this once the session and its people are
     saved."""
     if session.status == SessionStatus.SCHEDULED:
-        _later("session_scheduled", partial(_session_scheduled, session.pk))
+        _later("session_scheduled", "session_scheduled", session.pk)
 
 
 def after_referral_step(
@@ -229,7 +235,7 @@ def after_referral_step(
     if _is_history(at):
         return
     if action == "send" or (action == "receive" and referral.kind in OUTBOUND_KINDS):
-        _later(f"referral_{action}", partial(_referral, referral.pk, action))
+        _later(f"referral_{action}", f"referral_{action}", referral.pk)
 
 
 # --- events (built after commit, in the site's language) --------------------------------------
@@ -405,3 +411,13 @@ def _referral(referral_id: int, action: str) -> Outbox:
         ]
         outbox.mail(dispute.mediator.user, subject, lines)
     return outbox
+
+
+# What `deliver` may build, by the name the task carries (a task's arguments are plain data).
+BUILDERS: dict[str, Callable[..., Outbox]] = {
+    "assignment": _assignment,
+    "agreement_ready": _agreement_ready,
+    "session_scheduled": _session_scheduled,
+    "referral_send": partial(_referral, action="send"),
+    "referral_receive": partial(_referral, action="receive"),
+}

@@ -24,3 +24,25 @@ def run_ledger_import(import_id: int) -> str:
         # Ended with a reason, so the report page stops waiting for it.
         return reject(record, _("The uploaded file can no longer be read: upload it again.")).status
     return run_import(record, data).status
+
+
+@shared_task
+def check_deadlines() -> dict[str, int]:
+    """Celery beat's daily run of `manage.py check_deadlines` (SPEC §4): idempotent, so a
+    second delivery the same day marks nothing more."""
+    from .services import mark_deadlines
+
+    marks = mark_deadlines()
+    return {
+        "overdue": len(marks.overdue),
+        "due_soon": len(marks.due_soon),
+        "cleared": marks.cleared,
+    }
+
+
+@shared_task(acks_late=True)
+def send_notification(event: str, builder: str, args: list[int]) -> None:
+    """Build and send one event's mails and SMS (`mediation.notifications`), off the request."""
+    from .notifications import deliver
+
+    deliver(event, builder, args)

@@ -11,6 +11,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from config.db_routers import reading_from_replica
 from mediation import stats
 
 
@@ -126,4 +127,6 @@ class RatesView(APIView):
             date_from=params.validated_data.get("from"),
             date_to=params.validated_data.get("to"),
         )
-        return Response(RatesSerializer(stats.rates(request.user, query)).data)
+        with reading_from_replica():
+            figures = stats.rates(request.user, query)
+        return Response(RatesSerializer(figures).data)

@@ -1,0 +1,74 @@
+"""Request ids and structured logs, and the idle sign-out (issue #7).
+
+Every request gets an id: the `X-Request-ID` a load balancer or client sent, if it looks like
+one, or a new one. It is answered in the response's `X-Request-ID` and put on every log record
+written while the request is served, so one request's lines can be found across app servers.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import logging
+import re
+import time
+import uuid
+from collections.abc import Callable
+
+from django.http import HttpRequest, HttpResponse
+
+HEADER = "X-Request-ID"
+_ACCEPTED = re.compile(r"[A-Za-z0-9._-]{8,64}")
+_current: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="-")
+
+
+def current_request_id() -> str:
+    return _current.get()
+
+
+class RequestIdMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        sent = request.headers.get(HEADER, "")
+        # Only an id-shaped value is taken over: a header is input, and it lands in every log line.
+        request_id = sent if _ACCEPTED.fullmatch(sent) else uuid.uuid4().hex
+        request.request_id = request_id  # type: ignore[attr-defined]
+        token = _current.set(request_id)
+        try:
+            response = self.get_response(request)
+        finally:
+            _current.reset(token)
+        response[HEADER] = request_id
+        return response
+
+
+class RequestIdFilter(logging.Filter):
+    """Adds `request_id` to every record ("-" outside a request)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.request_id = _current.get()
+        return True
+
+
+class IdleTimeoutMiddleware:
+    """Signs a user out after `SESSION_COOKIE_AGE` seconds without a request (issue #7).
+
+    The session's expiry is renewed when the session is saved; saving it on every request
+    (`SESSION_SAVE_EVERY_REQUEST`) would write the session store on every page and API call.
+    This renews it at most once a minute instead, so the idle time is exact to a minute.
+    """
+
+    RENEW_AFTER_SECONDS = 60
+    KEY = "_seen"
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        session = getattr(request, "session", None)
+        if session is not None and session.session_key:
+            now = int(time.time())
+            if now - int(session.get(self.KEY, 0)) >= self.RENEW_AFTER_SECONDS:
+                session[self.KEY] = now  # modified: saved, with a new expiry, after the view
+        return self.get_response(request)

@@ -1,0 +1,203 @@
+"""Production mode (issue #7): deploy checks, the health endpoint, request ids in logs, the
+replica router."""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+import logging.config
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.conf import settings as django_settings
+from django.http import HttpResponse
+from django.test import RequestFactory
+
+from config.db_routers import REPLICA, ReplicaRouter, reading_from_replica
+from config.observability import (
+    HEADER,
+    RequestIdFilter,
+    RequestIdMiddleware,
+    current_request_id,
+)
+from mediation.models import Dispute
+
+ROOT = Path(__file__).resolve().parents[2]
+PRODUCTION = {
+    "DJANGO_SETTINGS_MODULE": "config.production",
+    "DJANGO_SECRET_KEY": "k3y-" + "Zq8vN2pL7xR4tW9yB6cF1hJ5mD0sG3aE" * 2,
+    "DJANGO_ALLOWED_HOSTS": "fengqiao.example.cn",
+}
+
+
+def _manage(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_deploy_check_is_clean_with_production_settings() -> None:
+    done = _manage("check", "--deploy", "--fail-level", "WARNING", **PRODUCTION)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "System check identified no issues" in done.stdout
+    assert "WARNINGS" not in done.stdout + done.stderr
+
+
+def test_the_base_settings_would_not_pass_it() -> None:
+    """The check above can fail: the development settings trip it."""
+    done = _manage("check", "--deploy", "--fail-level", "WARNING")
+    assert done.returncode != 0
+    assert "security.W004" in done.stdout + done.stderr  # no HSTS
+
+
+def test_production_refuses_to_start_without_a_secret_key() -> None:
+    env = {k: v for k, v in PRODUCTION.items() if k != "DJANGO_SECRET_KEY"}
+    done = _manage("check", **env)
+    assert done.returncode != 0
+    assert "DJANGO_SECRET_KEY" in done.stderr
+
+
+# --- /health/ ------------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_health_without_a_broker_reports_eager_work(client: Any) -> None:
+    answer = client.get("/health/")
+    assert answer.status_code == 200
+    assert answer.json() == {"status": "ok", "database": "ok", "broker": "eager", "workers": None}
+    assert answer["Cache-Control"].startswith("max-age=0")
+
+
+@pytest.mark.django_db
+def test_health_is_503_when_the_broker_is_unreachable(client: Any, settings: Any) -> None:
+    settings.CELERY_BROKER_URL = "redis://127.0.0.1:9/0"  # the discard port: nothing listens
+    answer = client.get("/health/")
+    assert answer.status_code == 503
+    assert answer.json()["broker"] == "error"
+    assert answer.json()["status"] == "error"
+
+
+@pytest.mark.django_db
+def test_health_answers_only_get(client: Any) -> None:
+    assert client.post("/health/").status_code == 405
+
+
+# --- request ids and JSON logs -------------------------------------------------------------------
+
+
+def _serve(request_id: str | None) -> tuple[HttpResponse, list[logging.LogRecord]]:
+    records: list[logging.LogRecord] = []
+
+    class Keep(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            records.append(record)
+
+    handler = Keep()
+    handler.addFilter(RequestIdFilter())
+    logger = logging.getLogger("fengqiao.test")
+    logger.addHandler(handler)
+
+    def view(request: Any) -> HttpResponse:
+        logger.warning("served %s", request.path)
+        return HttpResponse("ok")
+
+    headers = {HEADER: request_id} if request_id else {}
+    try:
+        response = RequestIdMiddleware(view)(RequestFactory().get("/x/", headers=headers))
+    finally:
+        logger.removeHandler(handler)
+    return response, records
+
+
+def test_a_request_id_is_made_answered_and_logged() -> None:
+    response, records = _serve(None)
+    made = response[HEADER]
+    assert len(made) == 32
+    assert [r.request_id for r in records] == [made]
+    assert current_request_id() == "-"  # nothing leaks past the request
+
+
+def test_a_sent_request_id_is_kept_if_it_looks_like_one() -> None:
+    response, records = _serve("lb-7f3a9c21e5")
+    assert response[HEADER] == "lb-7f3a9c21e5"
+    assert records[0].request_id == "lb-7f3a9c21e5"
+    hostile, _records = _serve('x"\n{"level": "forged"}')
+    assert hostile[HEADER] != 'x"\n{"level": "forged"}'
+    assert len(hostile[HEADER]) == 32
+
+
+def test_json_log_lines_carry_the_request_id() -> None:
+    config = json.loads(json.dumps(django_settings.LOGGING))
+    config["handlers"]["console"]["formatter"] = "json"
+    stream = io.StringIO()
+    config["handlers"]["console"]["stream"] = "ext://sys.stdout"
+    logging.config.dictConfig(config)
+    handler = logging.getLogger().handlers[0]
+    handler.setStream(stream)  # type: ignore[attr-defined]
+    try:
+
+        def view(request: Any) -> HttpResponse:
+            logging.getLogger("fengqiao.test").warning("案件 %s", "FQ-1")
+            return HttpResponse("ok")
+
+        response = RequestIdMiddleware(view)(RequestFactory().get("/"))
+    finally:
+        logging.config.dictConfig(django_settings.LOGGING)
+    line = json.loads(stream.getvalue().splitlines()[-1])
+    assert line["message"] == "案件 FQ-1"
+    assert line["request_id"] == response[HEADER]
+    assert line["level"] == "WARNING" and line["logger"] == "fengqiao.test"
+
+
+# --- the replica router --------------------------------------------------------------------------
+
+
+def test_reads_go_to_the_replica_only_inside_the_dashboard_context(settings: Any) -> None:
+    router = ReplicaRouter()
+    with reading_from_replica():
+        assert router.db_for_read(Dispute) is None  # no replica configured: the primary
+    with pytest.warns(UserWarning, match="DATABASES"):  # Django's warning, expected here
+        settings.DATABASES = {**settings.DATABASES, REPLICA: dict(settings.DATABASES["default"])}
+    assert router.db_for_read(Dispute) is None
+    with reading_from_replica():
+        assert router.db_for_read(Dispute) == REPLICA
+        assert router.db_for_write(Dispute) is None  # writes always on the primary
+    assert router.db_for_read(Dispute) is None
+    assert router.allow_migrate(REPLICA, "mediation") is False
+    assert router.allow_migrate("default", "mediation") is True
+
+
+# --- the idle sign-out ----------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_a_session_ends_after_thirty_idle_minutes_and_requests_renew_it(world: Any) -> None:
+    import datetime
+
+    import time_machine
+    from django.test import Client
+    from django.utils import timezone
+
+    client = Client()
+    start = timezone.now()
+    with time_machine.travel(start, tick=False) as clock:
+        client.force_login(world.director)
+        assert client.get("/cases/").status_code == 200
+        for _ in range(3):  # a request every 25 minutes keeps the user signed in for 75
+            clock.shift(datetime.timedelta(minutes=25))
+            assert client.get("/cases/").status_code == 200
+        clock.shift(datetime.timedelta(minutes=31))
+        answer = client.get("/cases/")
+    assert answer.status_code == 302
+    assert answer["Location"].startswith("/accounts/login/")
