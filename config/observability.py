@@ -14,6 +14,7 @@ import time
 import uuid
 from collections.abc import Callable
 
+from django.core.signals import request_finished
 from django.http import HttpRequest, HttpResponse
 
 HEADER = "X-Request-ID"
@@ -34,13 +35,19 @@ class RequestIdMiddleware:
         # Only an id-shaped value is taken over: a header is input, and it lands in every log line.
         request_id = sent if _ACCEPTED.fullmatch(sent) else uuid.uuid4().hex
         request.request_id = request_id  # type: ignore[attr-defined]
-        token = _current.set(request_id)
-        try:
-            response = self.get_response(request)
-        finally:
-            _current.reset(token)
+        # Kept until the response is finished, not reset on the way out: Django logs a 4xx or
+        # 5xx ("django.request") after the middleware has returned.
+        _current.set(request_id)
+        response = self.get_response(request)
         response[HEADER] = request_id
         return response
+
+
+def _forget(**kwargs: object) -> None:
+    _current.set("-")
+
+
+request_finished.connect(_forget, dispatch_uid="observability.forget_request_id")
 
 
 class RequestIdFilter(logging.Filter):

@@ -125,7 +125,30 @@ def test_a_request_id_is_made_answered_and_logged() -> None:
     made = response[HEADER]
     assert len(made) == 32
     assert [r.request_id for r in records] == [made]
-    assert current_request_id() == "-"  # nothing leaks past the request
+
+
+@pytest.mark.django_db
+def test_djangos_own_request_log_carries_the_id_and_nothing_leaks_after(client: Any) -> None:
+    """Django logs a 404 after the middleware has returned: the id must still be there."""
+    records: list[logging.LogRecord] = []
+
+    class Keep(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            records.append(record)
+
+    handler = Keep()
+    handler.addFilter(RequestIdFilter())
+    logger = logging.getLogger("django.request")
+    logger.addHandler(handler)
+    try:
+        response = client.get("/no-such-page/", headers={HEADER: "lb-4f2e8d1c"})
+    finally:
+        logger.removeHandler(handler)
+    assert response.status_code == 404
+    assert [(r.getMessage(), r.request_id) for r in records] == [
+        ("Not Found: /no-such-page/", "lb-4f2e8d1c")
+    ]
+    assert current_request_id() == "-"  # forgotten once the response is finished
 
 
 def test_a_sent_request_id_is_kept_if_it_looks_like_one() -> None:
