@@ -5,10 +5,12 @@ no external services. Production sets at least DJANGO_SECRET_KEY, DJANGO_DEBUG=0
 DJANGO_ALLOWED_HOSTS and DATABASE_URL.
 """
 
+import datetime
 from pathlib import Path
 
 import environ
 from celery.schedules import crontab
+from csp.constants import NONE, SELF
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -34,6 +36,8 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_htmx",
+    "axes",
+    "simple_history",
     "courts",
     "parties",
     "mediation",
@@ -43,6 +47,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "config.observability.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "config.observability.IdleTimeoutMiddleware",
@@ -53,7 +58,53 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Who changed a dispute, party or agreement, for their field history.
+    "simple_history.middleware.HistoryRequestMiddleware",
+    # Answers 429 when a rate limit of config/ratelimits.py is reached.
+    "django_ratelimit.middleware.RatelimitMiddleware",
+    # Last: it answers a locked-out sign-in (django-axes).
+    "axes.middleware.AxesMiddleware",
 ]
+
+# --- Security (issue #7) -------------------------------------------------------------------------
+# Sign-in lockout (django-axes): five failures for one user name from one address lock that pair
+# out for fifteen minutes; a success resets the count. Keyed on the pair, so nobody can lock a
+# user out from elsewhere.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env.int("FENGQIAO_LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = datetime.timedelta(
+    minutes=env.int("FENGQIAO_LOGIN_LOCKOUT_MINUTES", default=15)
+)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "config.views.locked_out"
+AXES_VERBOSE = False
+# Content-Security-Policy (django-csp): scripts only from this site, no inline scripts or
+# handlers (static/js/app.js carries what pages did inline). Inline styles stay allowed: the
+# admin, the browsable API and Swagger UI use them, and a style cannot run code.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF, "'unsafe-inline'"],
+        "img-src": [SELF, "data:", "blob:"],
+        "font-src": [SELF, "data:"],
+        "worker-src": [SELF, "blob:"],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
+# Requests per client address per minute on the one-time-code and verification pages
+# (django-ratelimit, counted in the cache: Redis in production).
+FENGQIAO_RATE_OTP = env.str("FENGQIAO_RATE_OTP", default="10/m")
+FENGQIAO_RATE_VERIFY = env.str("FENGQIAO_RATE_VERIFY", default="30/m")
+RATELIMIT_VIEW = "config.views.rate_limited"
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"

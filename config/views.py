@@ -1,10 +1,19 @@
-"""Where a user lands after signing in: the area of their role."""
+"""Pages of the project itself: where a user lands after signing in, and the answers to a
+locked-out sign-in and to too many requests."""
 
 from __future__ import annotations
 
+from typing import Any
+
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.shortcuts import render
 from django.urls import reverse
+from django.utils.translation import ngettext
+from rest_framework.authtoken.views import ObtainAuthToken
+from rest_framework.exceptions import ValidationError
+from rest_framework.request import Request
 
 from mediation.roles import Role, scope_of
 
@@ -21,3 +30,41 @@ def start(request: HttpRequest) -> HttpResponseRedirect:
     if scope.has(Role.ANALYST):
         return HttpResponseRedirect(reverse("dashboard:page"))
     return HttpResponseRedirect(reverse("home"))
+
+
+def rate_limited(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """django-ratelimit's answer when a client asks too often: 429, in the user's language."""
+    return render(request, "429.html", status=429)
+
+
+def locked_out(
+    request: HttpRequest, original_response: HttpResponse | None, credentials: dict[str, Any] | None
+) -> HttpResponse:
+    """django-axes' answer to a sign-in while locked out: 429, JSON on the API."""
+    minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
+    message = ngettext(
+        "Too many failed sign-ins for this user from this address. Try again in %(minutes)d "
+        "minute, or ask your centre's administrator to unlock the account.",
+        "Too many failed sign-ins for this user from this address. Try again in %(minutes)d "
+        "minutes, or ask your centre's administrator to unlock the account.",
+        minutes,
+    ) % {"minutes": minutes}
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": message}, status=429)
+    return render(request, "registration/locked_out.html", {"message": message}, status=429)
+
+
+class TokenView(ObtainAuthToken):
+    """DRF's token endpoint with django-axes' lockout answered as 429, as the sign-in page does.
+
+    Axes marks a locked-out attempt on the request it was given, which here is DRF's wrapper,
+    not the Django request its middleware looks at: without this the lock still holds (no token
+    is issued) but the answer is a plain 400."""
+
+    def post(self, request: Request, *args: Any, **kwargs: Any) -> HttpResponse:
+        try:
+            return super().post(request, *args, **kwargs)
+        except ValidationError:
+            if getattr(request, "axes_locked_out", False):
+                return locked_out(request._request, None, None)
+            raise

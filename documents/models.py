@@ -15,6 +15,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from mediation.append_only import AppendOnlyModel, AppendOnlyQuerySet
 
@@ -54,6 +55,8 @@ class Agreement(models.Model):
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+
+    history = HistoricalRecords()  # field history (issue #7)
 
     class Meta:
         verbose_name = _("agreement")

@@ -15,6 +15,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 
+from config.ratelimits import limit_verification
 from parties.models import PartyKind
 from parties.validators import mask_name
 
@@ -51,6 +52,7 @@ def _parties(document: Document) -> list[dict[str, str]]:
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
+@limit_verification
 def verify(request: HttpRequest, code: str) -> HttpResponse:
     document = (
         Document.objects.select_related("file", "dispute__body")

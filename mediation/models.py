@@ -12,6 +12,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
+from simple_history.models import HistoricalRecords
 
 from . import rules
 from .append_only import StateLog
@@ -260,6 +261,10 @@ class Dispute(ConcurrentTransitionMixin, models.Model):
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     objects = DisputeQuerySet.as_manager()
+
+    # Field history besides the transition log: who changed the facts, amounts, parties' case
+    # (issue #7); the audit page shows it to directors.
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["-received_at", "-id"]

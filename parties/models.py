@@ -2,6 +2,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from . import validators
 
@@ -62,6 +63,8 @@ class Party(models.Model):
         related_name="party",
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    history = HistoricalRecords()  # field history (issue #7)
 
     class Meta:
         ordering = ["id"]

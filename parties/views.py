@@ -28,6 +28,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from config.ratelimits import limit_one_time_codes
 from documents import generation, services, storage
 from documents.models import Agreement, DocumentKind, DocumentLanguage, Obligation
 from documents.signatories import signing_status
@@ -171,6 +172,7 @@ def _my_roles(dispute: Dispute, party_id: int | None) -> list[str]:
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
+@limit_one_time_codes
 def login_phone(request: HttpRequest) -> HttpResponse:
     """Step 1: the phone number. Every valid number gets the same answer."""
     if request.user.is_authenticated and scope_of(request.user).party_id is not None:
@@ -186,6 +188,7 @@ def login_phone(request: HttpRequest) -> HttpResponse:
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
+@limit_one_time_codes
 def login_code(request: HttpRequest) -> HttpResponse:
     """Step 2: the code sent by SMS; a right code signs the portal account in."""
     phone = request.session.get(SESSION_PHONE)
@@ -299,6 +302,7 @@ def _messages_of(exc: ValidationError) -> str:
 
 @require_POST
 @portal_required
+@limit_one_time_codes
 def signing_code(request: HttpRequest, pk: int) -> HttpResponse:
     """Send the signer a one-time code for the agreement (documents.services)."""
     dispute = _get_dispute(request.user, pk)
@@ -324,6 +328,7 @@ def signing_code(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @portal_required
+@limit_one_time_codes
 def sign(request: HttpRequest, pk: int) -> HttpResponse:
     """Sign online with the code (documents.services.record_signature)."""
     dispute = _get_dispute(request.user, pk)

@@ -14,6 +14,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from config.ratelimits import CodeEntryThrottle, CodeRequestThrottle
 from documents import generation, services, storage
 from documents.models import Agreement, Document, DocumentKind, DocumentLanguage
 from documents.signatories import signing_status
@@ -91,6 +92,8 @@ class AgreementView(APIView):
 class SignaturesView(APIView):
     """Signatures of the current version; POST signs for one signatory."""
 
+    throttle_classes = [CodeEntryThrottle]
+
     @extend_schema(responses={200: SignatoryStatusSerializer(many=True)})
     def get(self, request: Request, dispute_id: int) -> Response:
         dispute = dispute_get(request.user, dispute_id)
@@ -113,6 +116,8 @@ class SignaturesView(APIView):
 
 class SigningCodeView(APIView):
     """A party with a portal account asks for a one-time code to sign online."""
+
+    throttle_classes = [CodeRequestThrottle]
 
     @extend_schema(request=SigningCodeRequestSerializer, responses={201: SigningCodeSentSerializer})
     def post(self, request: Request, dispute_id: int) -> Response:
