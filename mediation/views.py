@@ -42,6 +42,7 @@ from parties.presentation import PartyRow, party_rows
 
 from . import calendar, selectors, services
 from .agreement_forms import SessionForm, SessionOutcomeForm
+from .audit import audit_entries
 from .choices import OPEN_STATES, CloseOutcome, State, Track
 from .exceptions import Conflict, Forbidden, NotFound, ServiceError
 from .forms import (
@@ -63,6 +64,9 @@ from .presentation import LogRow
 from .roles import Role, UserScope, scope_of
 
 PAGE_SIZE = 25
+
+# Changes the audit page lists, newest first.
+AUDIT_ENTRIES = 200
 
 
 class _Refused(Exception):
@@ -843,3 +847,21 @@ def overview(request: HttpRequest) -> HttpResponse:
         "today": today,
     }
     return render(request, "mediation/overview.html", context)
+
+
+@login_required
+@require_safe
+def audit(request: HttpRequest) -> HttpResponse:
+    """Who changed what in the body's disputes, parties and agreements (issue #7): directors
+    see their body's, superusers every body's; other staff 403, anyone else 404."""
+    scope = scope_of(request.user)
+    if scope.is_superuser:
+        body = None
+    elif scope.body_id is not None and scope.is_director_of(scope.body_id):
+        body = MediationBody.objects.get(pk=scope.body_id)
+    elif scope.is_body_staff:
+        return _forbidden(request, _("The audit is for the directors of a body."))
+    else:
+        raise Http404(_("The workbench is for the staff of a mediation body."))
+    entries = audit_entries(body.pk if body else None, limit=AUDIT_ENTRIES)
+    return render(request, "mediation/audit.html", {"body": body, "entries": entries})
