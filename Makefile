@@ -7,13 +7,21 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run serve test setup install system browser messages migrate seed lint format check clean
+.PHONY: run serve backup restore test setup install system browser messages migrate seed lint format check clean
 
 run: setup seed ## Set everything up on SQLite, load demo data and serve on 127.0.0.1:8000
 	DJANGO_DEBUG=1 $(PY) manage.py runserver $(HOST):$(PORT)
 
 serve: system install messages ## The deployed stack on this machine: PostgreSQL, Redis, Celery worker and beat, gunicorn (docs/deploy.md)
 	HOST=$(HOST) PORT=$(PORT) ./config/serve.sh
+
+BACKUP ?= var/backups/$(shell date +%Y%m%d-%H%M%S)
+backup: install ## pg_dump and the media folder into BACKUP (default var/backups/<time>); PostgreSQL only
+	$(PY) manage.py backup $(BACKUP)
+
+restore: install ## Replace the database and media with the backup in BACKUP=folder (asks first)
+	@[ -n "$(filter command line environment,$(origin BACKUP))" ] || { echo "say which: make restore BACKUP=var/backups/…"; exit 1; }
+	$(PY) manage.py restore $(BACKUP)
 
 test: system browser install messages ## Install and run the whole suite (SQLite unless DATABASE_URL is set)
 	$(PY) manage.py check

@@ -119,3 +119,28 @@ def agreed(world: World, case: Case) -> Case:
     )
     assert response.status_code == 200, response.data
     return case
+
+
+@pytest.fixture
+def signed(
+    world: World,
+    agreed: Case,
+    sms: list[tuple[str, str]],
+    django_capture_on_commit_callbacks: Any,
+) -> Case:
+    """The agreed case signed by every signatory, the last online: its agreement is rendered
+    and signed (eager Celery)."""
+    from tests.documents.helpers import in_person, online_code, sign
+
+    case = agreed
+    in_person(world, case, case.minor, case.guardian)
+    in_person(world, case, case.respondent, case.agent)
+    in_person(world, case, case.insurer, case.insurer)
+    code = online_code(world, case, sms, django_capture_on_commit_callbacks)
+    # The last signature schedules rendering and signing after commit (eager Celery here).
+    with django_capture_on_commit_callbacks(execute=True):
+        done = sign(
+            client_for(world.party_user), case, signatory=case.online.pk, method="online", code=code
+        )
+    assert done.status_code == 201, done.data
+    return case

@@ -31,27 +31,6 @@ def pdf_url(dispute: Dispute, kind: str, lang: str = "") -> str:
     return f"/api/v1/disputes/{dispute.pk}/documents/{kind}/pdf/{tail}"
 
 
-@pytest.fixture
-def signed(
-    world: World,
-    agreed: Case,
-    sms: list[tuple[str, str]],
-    django_capture_on_commit_callbacks: Any,
-) -> Case:
-    case = agreed
-    in_person(world, case, case.minor, case.guardian)
-    in_person(world, case, case.respondent, case.agent)
-    in_person(world, case, case.insurer, case.insurer)
-    code = online_code(world, case, sms, django_capture_on_commit_callbacks)
-    # The last signature schedules rendering and signing after commit (eager Celery here).
-    with django_capture_on_commit_callbacks(execute=True):
-        done = sign(
-            client_for(world.party_user), case, signatory=case.online.pk, method="online", code=code
-        )
-    assert done.status_code == 201, done.data
-    return case
-
-
 def test_the_last_signature_stores_one_signed_chinese_agreement(world: World, signed: Case) -> None:
     document = Document.objects.get(dispute=signed.dispute)
     assert (document.kind, document.lang, document.version) == ("agreement", "zh-hans", 1)
