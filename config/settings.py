@@ -324,6 +324,14 @@ CELERY_TASK_ACKS_LATE = True
 # A worker killed mid-task (deploy, out of memory) leaves the task to another, not lost.
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# A task taken by a worker that then vanished whole (host lost, container killed) goes back on the
+# Redis queue after this many seconds (kombu's default: an hour). Above the longest task (a
+# 200,000-row ledger import, about 80 s), or a running task would be handed out twice. Keys from
+# the environment (JSON) are added: tests/documents/test_faults.py shortens the sweep.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": 300,
+    **env.json("CELERY_BROKER_TRANSPORT_OPTIONS", default={}),
+}
 CELERY_TIMEZONE = TIME_ZONE
 # Celery beat (`make serve` starts it): the daily deadline marks of SPEC §4.
 CELERY_BEAT_SCHEDULE = {

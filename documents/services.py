@@ -460,5 +460,9 @@ def _record_signature(
         )
         from .tasks import generate_document
 
-        transaction.on_commit(lambda: generate_document.delay(dispute.pk, "agreement", "zh-hans"))
+        # Robust: the signatures and `sign` are committed whatever happens to the rendering (a
+        # broker down, a failed render in eager mode); the document is made on first download.
+        transaction.on_commit(
+            lambda: generate_document.delay(dispute.pk, "agreement", "zh-hans"), robust=True
+        )
     return SigningResult(signature=signature, statuses=signing_status(dispute), completed=completed)

@@ -8,15 +8,17 @@ from celery import shared_task
 @shared_task(acks_late=True)
 def run_ledger_import(import_id: int) -> str:
     """Import an uploaded ledger; the LedgerImport row is its report. Not retried: an import
-    either committed (a retry would only skip every row) or left nothing behind."""
+    either committed (a retry would only skip every row) or left nothing behind. Delivered
+    again after its worker died (acks late), a "running" import starts over: its writes were
+    one transaction, rolled back with the worker, and imports take turns on an advisory lock."""
     from django.utils.translation import gettext as _
 
     from .ledger import reject, run_import
     from .models import LedgerImport
 
     record = LedgerImport.objects.select_related("uploaded_by").get(pk=import_id)
-    if record.status != LedgerImport.Status.PENDING:
-        return record.status  # delivered twice: the first delivery did the work
+    if record.status not in (LedgerImport.Status.PENDING, LedgerImport.Status.RUNNING):
+        return record.status  # delivered twice: the first delivery finished the work
     try:
         with record.file.open("rb") as handle:
             data = handle.read()
