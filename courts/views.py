@@ -35,6 +35,7 @@ from courts.models import (
 from mediation.exceptions import Conflict, Forbidden, NotFound, ServiceError
 from mediation.models import TRANSITION_NAMES
 from mediation.presentation import LogRow
+from mediation.roles import Role, scope_of
 from mediation.selectors import may_see_personal_data
 from mediation.services import transition_label
 from parties.models import CaseParty
@@ -69,7 +70,13 @@ def _tabs(choices: Any, counts: dict[str, int]) -> list[Tab]:
 @login_required
 @require_safe
 def inbox(request: HttpRequest) -> HttpResponse:
-    """Referrals the user may see, overdue delegations first (SPEC §4), filtered by GET."""
+    """Referrals the user may see, overdue delegations first (SPEC §4), filtered by GET. For a
+    court's staff, a body's staff and superusers; anyone else is outside the area (404, as the
+    workbench and the portal answer)."""
+    scope = scope_of(request.user)
+    in_area = scope.is_superuser or scope.is_body_staff
+    if not in_area and not (scope.has(Role.COURT) and scope.court_id is not None):
+        raise Http404(_("Court linkage is for the staff of a court or a mediation body."))
     visible = selectors.referral_list(request.user)
     filterset = ReferralFilter(request.GET, queryset=visible)
     page = Paginator(filterset.qs, INBOX_PAGE_SIZE).get_page(request.GET.get("page"))
