@@ -57,6 +57,7 @@ from django.db import connection  # noqa: E402
 from rest_framework.authtoken.models import Token  # noqa: E402
 
 from mediation.models import Dispute, MediationBody, TransitionLog  # noqa: E402
+from parties.crypto import _derived  # noqa: E402
 
 GOAL_READ_RPS = 400.0
 GOAL_P99_MS = 100.0
@@ -99,6 +100,9 @@ def start_gunicorn(workers: int) -> subprocess.Popen[bytes]:
         "DJANGO_SECURE_COOKIES": "0",
         "DJANGO_LOG_LEVEL": "WARNING",
         "FENGQIAO_NOTIFICATIONS": "0",
+        # The keys the seeding above used (the development ones), unless set: the same data.
+        "FENGQIAO_FIELD_KEYS": os.environ.get("FENGQIAO_FIELD_KEYS", _derived("encrypt").decode()),
+        "FENGQIAO_SEARCH_KEY": os.environ.get("FENGQIAO_SEARCH_KEY", _derived("search").decode()),
     }
     process = subprocess.Popen(
         [

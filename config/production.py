@@ -15,6 +15,9 @@ from .settings import DATABASES, env
 DEBUG = False
 SECRET_KEY = env.str("DJANGO_SECRET_KEY")  # no default: a missing key stops the start
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS")
+# ID numbers are encrypted with these (parties/crypto.py): no development fallback here.
+FENGQIAO_FIELD_KEYS = env.list("FENGQIAO_FIELD_KEYS")
+FENGQIAO_SEARCH_KEY = env.str("FENGQIAO_SEARCH_KEY")
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 
 # HTTPS only. `make serve` turns the first two off for plain HTTP on 127.0.0.1, and says so.

@@ -78,6 +78,20 @@ if [ -z "${DJANGO_SECRET_KEY:-}" ]; then
   DJANGO_SECRET_KEY=$(cat "$STATE/secret_key")
   export DJANGO_SECRET_KEY
 fi
+# The ID numbers' encryption and search keys (parties/crypto.py), made once and kept beside the
+# secret key. Losing them loses the ID numbers: a real deployment keeps them in its secret store.
+if [ -z "${FENGQIAO_FIELD_KEYS:-}" ]; then
+  [ -s "$STATE/field_keys" ] || (umask 077 && "$PY" -c \
+    'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())' > "$STATE/field_keys")
+  FENGQIAO_FIELD_KEYS=$(cat "$STATE/field_keys")
+  export FENGQIAO_FIELD_KEYS
+fi
+if [ -z "${FENGQIAO_SEARCH_KEY:-}" ]; then
+  [ -s "$STATE/search_key" ] || (umask 077 && "$PY" -c \
+    'import secrets; print(secrets.token_urlsafe(32))' > "$STATE/search_key")
+  FENGQIAO_SEARCH_KEY=$(cat "$STATE/search_key")
+  export FENGQIAO_SEARCH_KEY
+fi
 export DJANGO_SETTINGS_MODULE=config.production
 export DJANGO_ALLOWED_HOSTS=${DJANGO_ALLOWED_HOSTS:-$HOST,127.0.0.1,localhost}
 export DJANGO_SECURE_SSL_REDIRECT=${DJANGO_SECURE_SSL_REDIRECT:-0}

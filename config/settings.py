@@ -100,6 +100,10 @@ CONTENT_SECURITY_POLICY = {
         "frame-ancestors": [NONE],
     }
 }
+# Keys of the ID numbers' encryption and search hash (parties/crypto.py): development falls back
+# to a fixed key; production requires both (config/production.py).
+FENGQIAO_FIELD_KEYS = env.list("FENGQIAO_FIELD_KEYS", default=[])
+FENGQIAO_SEARCH_KEY = env.str("FENGQIAO_SEARCH_KEY", default="")
 # Requests per client address per minute on the one-time-code and verification pages
 # (django-ratelimit, counted in the cache: Redis in production).
 FENGQIAO_RATE_OTP = env.str("FENGQIAO_RATE_OTP", default="10/m")

@@ -22,7 +22,7 @@ from parties.validators import mask_id_number, mask_phone
 from .models import Dispute
 
 # Fields a reader learns nothing from: bookkeeping the history repeats on every save.
-QUIET = {"updated_at", "created_at"}
+QUIET = {"updated_at", "created_at", "id_number_hash"}
 MASKED = {"id_number": mask_id_number, "phone": mask_phone}
 KINDS = {"+": _("created"), "~": _("changed"), "-": _("deleted")}
 

@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -5,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from . import validators
+from .crypto import EncryptedTextField, search_hash
 
 
 class PartyKind(models.TextChoices):
@@ -42,8 +45,10 @@ class Party(models.Model):
     kind = models.CharField(_("kind"), max_length=20, choices=PartyKind.choices)
     name = models.CharField(_("name"), max_length=200)
     id_type = models.CharField(_("ID type"), max_length=20, choices=IdType.choices, blank=True)
-    # Looked up with its type, which `party_unique_identity` indexes: no index of its own.
-    id_number = models.CharField(_("ID number"), max_length=40, blank=True)
+    # Encrypted at rest (parties/crypto.py); found by its keyed hash, which
+    # `party_unique_identity` indexes with the ID type (issue #7).
+    id_number = EncryptedTextField(_("ID number"), blank=True)
+    id_number_hash = models.CharField(max_length=64, blank=True, editable=False)
     phone = models.CharField(_("phone"), max_length=20, blank=True)
     organization_type = models.CharField(
         _("organization type"), max_length=20, choices=OrganizationType.choices, blank=True
@@ -73,14 +78,21 @@ class Party(models.Model):
         constraints = [
             # The same identity document names one party, however many disputes they are in.
             models.UniqueConstraint(
-                fields=["id_type", "id_number"],
-                condition=~models.Q(id_number=""),
+                fields=["id_type", "id_number_hash"],
+                condition=~models.Q(id_number_hash=""),
                 name="party_unique_identity",
             )
         ]
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.id_number_hash = search_hash(self.id_number)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "id_number" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "id_number_hash"}
+        super().save(*args, **kwargs)
 
     @property
     def masked_id_number(self) -> str:

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
+from .crypto import search_hash
 from .models import PRINCIPAL_ROLES, REPRESENTATIVE_ROLES, CaseParty, Party, PartyRole
 
 if TYPE_CHECKING:
@@ -64,7 +65,7 @@ def _find_or_create(candidate: Party) -> Party:
         candidate.save()
         return candidate
     existing = Party.objects.filter(
-        id_type=candidate.id_type, id_number=candidate.id_number
+        id_type=candidate.id_type, id_number_hash=search_hash(candidate.id_number)
     ).first()
     if existing is None:
         candidate.save()

@@ -32,6 +32,8 @@ PRODUCTION = {
     "DJANGO_SETTINGS_MODULE": "config.production",
     "DJANGO_SECRET_KEY": "k3y-" + "Zq8vN2pL7xR4tW9yB6cF1hJ5mD0sG3aE" * 2,
     "DJANGO_ALLOWED_HOSTS": "fengqiao.example.cn",
+    "FENGQIAO_FIELD_KEYS": "q2lNs2Qk0dXHqQ0QmB8w7sVnqS3Y6cXk3uN2jJ0Xv1Q=",
+    "FENGQIAO_SEARCH_KEY": "search-key-for-the-deploy-check-only",
 }
 
 
@@ -61,11 +63,14 @@ def test_the_base_settings_would_not_pass_it() -> None:
     assert "security.W004" in done.stdout + done.stderr  # no HSTS
 
 
-def test_production_refuses_to_start_without_a_secret_key() -> None:
-    env = {k: v for k, v in PRODUCTION.items() if k != "DJANGO_SECRET_KEY"}
+@pytest.mark.parametrize(
+    "missing", ["DJANGO_SECRET_KEY", "FENGQIAO_FIELD_KEYS", "FENGQIAO_SEARCH_KEY"]
+)
+def test_production_refuses_to_start_without_its_keys(missing: str) -> None:
+    env = {k: v for k, v in PRODUCTION.items() if k != missing}
     done = _manage("check", **env)
     assert done.returncode != 0
-    assert "DJANGO_SECRET_KEY" in done.stderr
+    assert missing in done.stderr
 
 
 # --- /health/ ------------------------------------------------------------------------------------

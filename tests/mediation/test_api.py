@@ -14,6 +14,7 @@ from django.utils import timezone, translation
 from rest_framework.test import APIClient
 
 from mediation.models import Dispute, TransitionLog
+from parties.crypto import search_hash
 from parties.models import CaseParty, Party, PartyRole
 from tests import factories as f
 from tests.conftest import World, client_for
@@ -518,8 +519,9 @@ def test_a_party_is_one_record_across_disputes(world: World) -> None:
     client = client_for(world.clerk)
     client.post("/api/v1/disputes/", spec_payload(world), format="json")
     client.post("/api/v1/disputes/", spec_payload(world, title="第二起"), format="json")
-    assert Party.objects.filter(id_number="11010519491231002X").count() == 1
-    assert CaseParty.objects.filter(party__id_number="11010519491231002X").count() == 2
+    found = search_hash("11010519491231002X")  # ID numbers are encrypted: found by their hash
+    assert Party.objects.filter(id_number_hash=found).count() == 1
+    assert CaseParty.objects.filter(party__id_number_hash=found).count() == 2
 
 
 # --- sessions ------------------------------------------------------------------------------------

@@ -68,6 +68,7 @@ from mediation.choices import (
 from mediation.management.commands.seed_demo import GIVEN, SURNAMES
 from mediation.models import Dispute, MediationBody, Mediator, TransitionLog
 from mediation.roles import Role, ensure_role_groups
+from parties.crypto import search_hash
 from parties.models import CaseParty, IdType, OrganizationType, Party, PartyKind, PartyRole, Sex
 from parties.validators import uscc_check_char
 
@@ -418,10 +419,12 @@ def prepare_world(rng: random.Random) -> World:
         for name in names:
             for city in CITIES:
                 serial += 1
+                number = uscc_for(organization_type, serial)
                 party, _made = Party.objects.get_or_create(
                     id_type=IdType.USCC,
-                    id_number=uscc_for(organization_type, serial),
+                    id_number_hash=search_hash(number),
                     defaults={
+                        "id_number": number,
                         "kind": PartyKind.ORGANIZATION,
                         "name": name.format(city=city),
                         "organization_type": organization_type,
