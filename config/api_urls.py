@@ -8,6 +8,7 @@ from documents.api.urls import urlpatterns as documents_urls
 from mediation.api.reference_views import CourtViewSet, MediationBodyViewSet, MediatorViewSet
 from mediation.api.stats import RatesView
 from mediation.api.views import DisputeViewSet
+from parties.api_views import PersonalDataErasureView, PersonalDataExportView
 
 router = DefaultRouter()
 router.register("disputes", DisputeViewSet, basename="dispute")
@@ -19,5 +20,16 @@ router.register("courts", CourtViewSet, basename="court")
 urlpatterns = [
     *documents_urls,
     path("stats/rates/", RatesView.as_view(), name="api-rates"),
+    # Issue #7: a party's personal data on request (parties/personal_data.py).
+    path(
+        "parties/<int:party_id>/personal-data/export/",
+        PersonalDataExportView.as_view(),
+        name="api-personal-data-export",
+    ),
+    path(
+        "parties/<int:party_id>/personal-data/erase/",
+        PersonalDataErasureView.as_view(),
+        name="api-personal-data-erase",
+    ),
     *router.urls,
 ]

@@ -281,6 +281,9 @@ FENGQIAO_CONFIRMATION_WINDOW_DAYS = env.int("FENGQIAO_CONFIRMATION_WINDOW_DAYS",
 # A case is "due soon" once this fraction of its time has passed.
 FENGQIAO_DUE_SOON_FRACTION = env.float("FENGQIAO_DUE_SOON_FRACTION", default=0.8)
 FENGQIAO_REFERENCE_PREFIX = env.str("FENGQIAO_REFERENCE_PREFIX", default="FQ")
+# Years a closed case's file, and so its parties' personal data, is kept before a party may have
+# theirs erased (parties/personal_data.py). A centre sets its archive rule here.
+FENGQIAO_RETENTION_YEARS = env.int("FENGQIAO_RETENTION_YEARS", default=10)
 
 # --- Documents (SPEC §5) -------------------------------------------------------------------------
 # Where the development CA and the bodies' certificates live (`manage.py make_dev_pki` writes them

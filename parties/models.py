@@ -6,6 +6,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from mediation.append_only import AppendOnlyModel
+
 from . import validators
 from .crypto import EncryptedTextField, search_hash
 
@@ -193,3 +195,26 @@ class CaseParty(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_role_display()}: {self.party}"
+
+
+class PersonalDataRequest(AppendOnlyModel):
+    """A party's personal data exported or erased on request (issue #7): who asked, when, why,
+    and what was done. Kept after the erasure, without the erased data."""
+
+    class Kind(models.TextChoices):
+        EXPORT = "export", _("Export")
+        ERASURE = "erasure", _("Erasure")
+
+    party = models.ForeignKey(Party, on_delete=models.PROTECT, related_name="data_requests")
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True
+    )
+    at = models.DateTimeField(_("at"), auto_now_add=True)
+    reason = models.TextField(_("reason"), blank=True)
+    outcome = models.JSONField(_("outcome"), default=dict, blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+        verbose_name = _("personal data request")
+        verbose_name_plural = _("personal data requests")

@@ -11,6 +11,8 @@ urlpatterns = [
     path("login/", views.login_phone, name="login"),
     path("login/code/", views.login_code, name="login-code"),
     path("cases/<int:pk>/", views.case, name="case"),
+    # Issue #7: the party's own personal data, as JSON.
+    path("my-data/", views.my_data, name="my-data"),
     path("cases/<int:pk>/signing-code/", views.signing_code, name="signing-code"),
     path("cases/<int:pk>/sign/", views.sign, name="sign"),
     path("cases/<int:pk>/documents/<slug:kind>.pdf", views.document_pdf, name="document"),

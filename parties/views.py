@@ -20,7 +20,7 @@ from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch, QuerySet
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
@@ -41,6 +41,7 @@ from mediation.roles import scope_of
 from . import otp
 from .forms import CodeForm, PhoneForm, SigningCodeRequestForm, SigningForm
 from .models import CaseParty
+from .personal_data import export_personal_data
 from .validators import mask_phone
 
 SESSION_PHONE = "portal_login_phone"
@@ -382,4 +383,18 @@ def document_pdf(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
     filename = f"{dispute.reference}-{kind}-{document.lang}.pdf"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@require_POST
+@portal_required
+def my_data(request: HttpRequest) -> HttpResponse:
+    """The party's own personal data as a JSON download (recorded as an export request)."""
+    data = export_personal_data(
+        actor=request.user,
+        party_id=scope_of(request.user).party_id,
+        reason=_("Downloaded by the party from the portal."),
+    )
+    response = JsonResponse(data, json_dumps_params={"ensure_ascii": False, "indent": 2})
+    response["Content-Disposition"] = 'attachment; filename="my-personal-data.json"'
     return response

@@ -716,6 +716,33 @@ FIGURES = {
 PORTAL_CASE = everyone((404, 404), anonymous=(302, 302), party=(200, 404))
 
 
+# A party's personal data on request (issue #7): a director of a body the party has a case with,
+# and the superuser; who sees the party in a case but may not ask gets 403, anyone else 404.
+PERSONAL_DATA = {
+    ANON: (401, 401),
+    CLERK: (403, 404),
+    MEDIATOR: (403, 404),
+    COLLEAGUE: (403, 404),
+    DIRECTOR: (200, 404),
+    COURT: (403, 404),
+    PARTY: (403, 404),  # another party of their case: they see it, it is not theirs to ask for
+    ANALYST: (404, 404),
+    ADMIN: (200, 200),
+}
+# Erasure while the case is open: refused with the reason (409) for whoever may ask.
+ERASE_PERSONAL_DATA = {**PERSONAL_DATA, DIRECTOR: (409, 404), ADMIN: (409, 409)}
+
+
+def party_api(tail: str) -> Url:
+    """A party of the case who has no portal account (not the signed-in party themself)."""
+
+    def url(s: Scene, side: str) -> str:
+        roles = s.case(side).case_parties.filter(party__user__isnull=True).order_by("id")
+        return f"/api/v1/parties/{roles.first().party_id}/personal-data/{tail}"
+
+    return url
+
+
 # --- the table -----------------------------------------------------------------------------------
 
 TABLE: list[Row] = [
@@ -1145,7 +1172,21 @@ TABLE: list[Row] = [
         ),
         **only(303, (COURT, ADMIN), anon=302, hidden=(PARTY,)),
     ),
+    # ---- /api/v1/parties/: personal data on request (issue #7) --------------------------------
+    *matrix(
+        api("api-personal-data-export", "POST", party_api("export/"), data=reason("当事人申请")),
+        **PERSONAL_DATA,
+    ),
+    *matrix(
+        api("api-personal-data-erase", "POST", party_api("erase/"), data=reason("当事人申请")),
+        **ERASE_PERSONAL_DATA,
+    ),
     # ---- /portal/: the party portal -----------------------------------------------------------
+    *matrix(
+        page("portal:my-data", "POST", fixed("/portal/my-data/")),
+        # A party's own data, to the party only; the portal is no one else's area.
+        **everyone(404, anonymous=302, party=200),
+    ),
     *matrix(
         page(
             "portal:cases",
