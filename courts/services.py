@@ -262,11 +262,10 @@ def take_referral_transition(
     data = data or {}
     if name not in REFERRAL_TRANSITIONS:
         raise NotFound(_("No such step: %(name)s.") % {"name": name})
-    visible = (
-        referrals_visible_to(actor).filter(pk=referral_id).values_list("dispute_id", flat=True)
-    )
     try:
-        dispute_id = visible.get()
+        # Inside the try: a non-numeric id fails when the filter is built, not when run.
+        visible = referrals_visible_to(actor).filter(pk=referral_id)
+        dispute_id = visible.values_list("dispute_id", flat=True).get()
     except (Referral.DoesNotExist, ValueError, TypeError) as exc:
         raise NotFound(_("No such referral.")) from exc
     dispute = Dispute.objects.select_for_update().select_related("body").get(pk=dispute_id)

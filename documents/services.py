@@ -28,7 +28,7 @@ from PIL import Image, UnidentifiedImageError
 
 from mediation import services as dispute_services
 from mediation.choices import State
-from mediation.exceptions import Conflict, Forbidden, NotFound
+from mediation.exceptions import Conflict, Forbidden
 from mediation.models import Dispute
 from mediation.roles import scope_of
 from parties.models import CaseParty
@@ -100,11 +100,7 @@ class SigningResult:
 
 
 def _lock(actor: Any, dispute_id: Any) -> Dispute:
-    from mediation.selectors import disputes_visible_to
-
-    if not disputes_visible_to(actor).filter(pk=dispute_id).exists():
-        raise NotFound(_("No such dispute."))
-    return Dispute.objects.select_for_update().select_related("body").get(pk=dispute_id)
+    return dispute_services.lock_visible_dispute(actor, dispute_id)
 
 
 def _check_editable(actor: Any, dispute: Dispute) -> None:
@@ -260,6 +256,16 @@ def _as_int(value: Any) -> int | None:
         return None
 
 
+def _agreement_of(dispute: Dispute, *, lock: bool = False) -> Agreement:
+    """The case's agreement; 409 when a case came to `agreed` without one (cases agreed before
+    agreement documents existed, or written behind the services' back)."""
+    agreements = Agreement.objects.select_for_update() if lock else Agreement.objects
+    try:
+        return agreements.get(dispute=dispute)
+    except Agreement.DoesNotExist as exc:
+        raise Conflict(_("This case has no agreement document to sign: draft one first.")) from exc
+
+
 @transaction.atomic
 def request_signing_code(*, actor: Any, dispute_id: Any, signatory: Any) -> str:
     """Send a one-time code to the signer's phone; answers the masked number it went to."""
@@ -268,7 +274,7 @@ def request_signing_code(*, actor: Any, dispute_id: Any, signatory: Any) -> str:
     dispute = _lock(actor, dispute_id)
     if dispute.state != State.AGREED:
         raise Conflict(_("The agreement is not ready to be signed."))
-    agreement = Agreement.objects.get(dispute=dispute)
+    agreement = _agreement_of(dispute)
     signer = _portal_signer(actor, dispute, signatory)
     phone = signer.party.phone
     if not phone:
@@ -383,7 +389,7 @@ def _record_signature(
             _("The agreement can be signed only once it is agreed; the case is “%(state)s”.")
             % {"state": dispute.get_state_display()}
         )
-    agreement = Agreement.objects.select_for_update().get(dispute=dispute)
+    agreement = _agreement_of(dispute, lock=True)
     version = AgreementVersion.objects.get(agreement=agreement, number=agreement.version)
     if data.version is not None and data.version != version.number:
         raise Conflict(

@@ -212,9 +212,13 @@ EDITABLE_FIELDS = ("title", "facts", "claimed_amount", "category", "received_at"
 FIELDS_FIXED_AFTER_REGISTRATION = ("category", "received_at")
 
 
-def _lock_visible(actor: Any, dispute_id: Any) -> Dispute:
-    """Lock the dispute row; 404 if the actor may not see it."""
-    if not disputes_visible_to(actor).filter(pk=dispute_id).exists():
+def lock_visible_dispute(actor: Any, dispute_id: Any) -> Dispute:
+    """Lock the dispute row; 404 if the actor may not see it (or the id is no number)."""
+    try:
+        visible = disputes_visible_to(actor).filter(pk=dispute_id).exists()
+    except (ValueError, TypeError) as exc:
+        raise NotFound(_("No such dispute.")) from exc
+    if not visible:
         raise NotFound(_("No such dispute."))
     return Dispute.objects.select_for_update().select_related("body").get(pk=dispute_id)
 
@@ -232,7 +236,7 @@ def _may_edit(actor: Any, dispute: Dispute) -> bool:
 @transaction.atomic
 def update_dispute(*, actor: Any, dispute_id: Any, changes: Mapping[str, Any]) -> Dispute:
     """Edit the facts of an open dispute (SPEC §7 PATCH)."""
-    dispute = _lock_visible(actor, dispute_id)
+    dispute = lock_visible_dispute(actor, dispute_id)
     if not _may_edit(actor, dispute):
         raise Forbidden(_("You may not edit this dispute."))
     if not dispute.is_open:
@@ -265,7 +269,7 @@ def update_dispute(*, actor: Any, dispute_id: Any, changes: Mapping[str, Any]) -
 @transaction.atomic
 def add_parties(*, actor: Any, dispute_id: Any, parties: Sequence[PartyInput]) -> list[CaseParty]:
     """Add parties to an open dispute (e.g. an insurer that joins as third party)."""
-    dispute = _lock_visible(actor, dispute_id)
+    dispute = lock_visible_dispute(actor, dispute_id)
     if not _may_edit(actor, dispute):
         raise Forbidden(_("You may not change the parties of this dispute."))
     if not dispute.is_open:
@@ -291,7 +295,7 @@ class SessionInput:
 
 @transaction.atomic
 def schedule_session(*, actor: Any, dispute_id: Any, data: SessionInput) -> MediationSession:
-    dispute = _lock_visible(actor, dispute_id)
+    dispute = lock_visible_dispute(actor, dispute_id)
     scope = scope_of(actor)
     if not (
         scope.is_superuser
@@ -340,7 +344,7 @@ def record_session_outcome(
     session = MediationSession.objects.filter(pk=session_id).select_related("dispute").first()
     if session is None:
         raise NotFound(_("No such session."))
-    dispute = _lock_visible(actor, session.dispute_id)
+    dispute = lock_visible_dispute(actor, session.dispute_id)
     scope = scope_of(actor)
     if not (
         scope.is_superuser
@@ -670,7 +674,7 @@ def take_transition(
         except (Dispute.DoesNotExist, ValueError, TypeError) as exc:
             raise NotFound(_("No such dispute.")) from exc
     else:
-        dispute = _lock_visible(actor, dispute_id)
+        dispute = lock_visible_dispute(actor, dispute_id)
 
     label = transition_label(name)
     if expected_state and expected_state != dispute.state:

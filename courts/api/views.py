@@ -113,7 +113,14 @@ class ReferralViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         return self._detail(referral.pk, status.HTTP_201_CREATED)
 
     @extend_schema(responses={200: ReferralStepSerializer(many=True)})
-    @action(detail=True, methods=["get"], url_path="transitions")
+    @action(
+        detail=True,
+        methods=["get"],
+        url_path="transitions",
+        # A plain list of one case's rows: no pages, not the list's filters (schema too).
+        pagination_class=None,
+        filter_backends=[],
+    )
     def transitions(self, request: Request, pk: str) -> Response:
         referral = selectors.referral_get(request.user, pk)
         names = selectors.available_referral_actions(referral, request.user)
@@ -140,7 +147,14 @@ class ReferralViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         return self._detail(pk)
 
     @extend_schema(responses={200: ReferralLogSerializer(many=True)})
-    @action(detail=True, methods=["get"], url_path="log")
+    @action(
+        detail=True,
+        methods=["get"],
+        url_path="log",
+        # A plain list of one case's rows: no pages, not the list's filters (schema too).
+        pagination_class=None,
+        filter_backends=[],
+    )
     def log(self, request: Request, pk: str) -> Response:
         referral = selectors.referral_get(request.user, pk)
         return Response(ReferralLogSerializer(selectors.referral_log(referral), many=True).data)

@@ -69,7 +69,14 @@ class DisputeViewSet(
         return self._detail(pk)
 
     @extend_schema(responses={200: TransitionSerializer(many=True)})
-    @action(detail=True, methods=["get"], url_path="transitions")
+    @action(
+        detail=True,
+        methods=["get"],
+        url_path="transitions",
+        # A plain list of one case's rows: no pages, not the list's filters (schema too).
+        pagination_class=None,
+        filter_backends=[],
+    )
     def transitions(self, request: Request, pk: str) -> Response:
         dispute = selectors.dispute_get(request.user, pk)
         available = selectors.available_transitions(dispute, request.user)
@@ -103,7 +110,14 @@ class DisputeViewSet(
         request=PartyInputSerializer,
         responses={201: CasePartySerializer(many=True)},
     )
-    @action(detail=True, methods=["get", "post"], url_path="parties")
+    @action(
+        detail=True,
+        methods=["get", "post"],
+        url_path="parties",
+        # A plain list of one case's rows: no pages, not the list's filters (schema too).
+        pagination_class=None,
+        filter_backends=[],
+    )
     def parties(self, request: Request, pk: str) -> Response:
         dispute = selectors.dispute_get(request.user, pk)
         context = {"show_personal_data": selectors.may_see_personal_data(request.user, dispute)}
@@ -127,7 +141,14 @@ class DisputeViewSet(
     @extend_schema(
         methods=["POST"], request=SessionCreateSerializer, responses={201: SessionSerializer}
     )
-    @action(detail=True, methods=["get", "post"], url_path="sessions")
+    @action(
+        detail=True,
+        methods=["get", "post"],
+        url_path="sessions",
+        # A plain list of one case's rows: no pages, not the list's filters (schema too).
+        pagination_class=None,
+        filter_backends=[],
+    )
     def sessions(self, request: Request, pk: str) -> Response:
         dispute = selectors.dispute_get(request.user, pk)
         if request.method == "GET":
@@ -152,7 +173,14 @@ class DisputeViewSet(
         return Response(SessionSerializer(session).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(responses={200: TransitionLogSerializer(many=True)})
-    @action(detail=True, methods=["get"], url_path="log")
+    @action(
+        detail=True,
+        methods=["get"],
+        url_path="log",
+        # A plain list of one case's rows: no pages, not the list's filters (schema too).
+        pagination_class=None,
+        filter_backends=[],
+    )
     def log(self, request: Request, pk: str) -> Response:
         dispute = selectors.dispute_get(request.user, pk)
         entries = selectors.transition_log(dispute)

@@ -678,3 +678,27 @@ def test_written_out_rows_equal_drfs_generic_serialization(world: World, viewer:
         assert written == generic
         assert list(written) == list(generic)
     assert [serializer.to_representation(d)["overdue"] for d in disputes].count(True) == 1
+
+
+def test_ids_that_are_no_numbers_are_404_not_500(world: World) -> None:
+    """Found by schemathesis (issue #7): the services built `.filter(pk="abc")` unguarded."""
+    client = client_for(world.admin)
+    assert client.patch("/api/v1/disputes/abc/", {}, format="json").status_code == 404
+    assert client.post("/api/v1/disputes/abc/transitions/accept/", {}).status_code == 404
+    assert client.post("/api/v1/referrals/abc/transitions/receive/", {}).status_code == 404
+
+
+def test_signing_a_case_agreed_without_an_agreement_document_is_409(world: World) -> None:
+    """A case that reached `agreed` before agreement documents existed has none to sign."""
+    from documents.models import Agreement
+
+    dispute = dispute_in(world, "agreed")
+    Agreement.objects.filter(dispute=dispute).delete()
+    signatory = dispute.case_parties.first()
+    answer = client_for(world.party_user).post(
+        f"/api/v1/disputes/{dispute.pk}/agreement/signatures/code/",
+        {"signatory": signatory.pk},
+        format="json",
+    )
+    assert answer.status_code == 409
+    assert "协议" in answer.json()["detail"]  # Chinese by default
