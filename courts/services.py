@@ -112,7 +112,9 @@ def send_referral(
         raise ValidationError({"kind": _("A body sends a litigation referral or a confirmation.")})
     if not disputes_visible_to(actor).filter(pk=dispute_id).exists():
         raise NotFound(_("No such dispute."))
-    dispute = Dispute.objects.select_for_update().select_related("body").get(pk=dispute_id)
+    dispute = (
+        Dispute.objects.select_for_update(of=("self",)).select_related("body").get(pk=dispute_id)
+    )
     if Referral.objects.filter(dispute=dispute, kind=kind).open().exists():
         raise Conflict(
             _("This case already has an open referral of this kind: %(kind)s.")
@@ -268,8 +270,12 @@ def take_referral_transition(
         dispute_id = visible.values_list("dispute_id", flat=True).get()
     except (Referral.DoesNotExist, ValueError, TypeError) as exc:
         raise NotFound(_("No such referral.")) from exc
-    dispute = Dispute.objects.select_for_update().select_related("body").get(pk=dispute_id)
-    referral = Referral.objects.select_for_update().select_related("court").get(pk=referral_id)
+    dispute = (
+        Dispute.objects.select_for_update(of=("self",)).select_related("body").get(pk=dispute_id)
+    )
+    referral = (
+        Referral.objects.select_for_update(of=("self",)).select_related("court").get(pk=referral_id)
+    )
     referral.dispute = dispute
 
     method = getattr(referral, name)

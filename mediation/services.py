@@ -220,7 +220,10 @@ def lock_visible_dispute(actor: Any, dispute_id: Any) -> Dispute:
         raise NotFound(_("No such dispute.")) from exc
     if not visible:
         raise NotFound(_("No such dispute."))
-    return Dispute.objects.select_for_update().select_related("body").get(pk=dispute_id)
+    # The dispute's row only (`of`): FOR UPDATE over the join would lock the body's row too, which
+    # serialised every case of a body and deadlocked with the foreign-key checks of another
+    # transaction's commit (found by bench/load.py, issue #7).
+    return Dispute.objects.select_for_update(of=("self",)).select_related("body").get(pk=dispute_id)
 
 
 def _may_edit(actor: Any, dispute: Dispute) -> bool:
@@ -670,7 +673,11 @@ def take_transition(
         raise NotFound(_("No such transition: %(name)s.") % {"name": name})
     if system:
         try:
-            dispute = Dispute.objects.select_for_update().select_related("body").get(pk=dispute_id)
+            dispute = (
+                Dispute.objects.select_for_update(of=("self",))
+                .select_related("body")
+                .get(pk=dispute_id)
+            )
         except (Dispute.DoesNotExist, ValueError, TypeError) as exc:
             raise NotFound(_("No such dispute.")) from exc
     else:
