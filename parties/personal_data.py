@@ -32,22 +32,12 @@ from mediation.roles import scope_of
 from mediation.selectors import disputes_visible_to
 
 from .models import CaseParty, Party, PersonalDataRequest
+from .services import PARTY_FIELDS
 
 # A case in one of these states is finished with; any other keeps its parties' data.
 FINISHED = (State.CLOSED, State.DECLINED, State.WITHDRAWN)
-PARTICULARS = [
-    "name",
-    "kind",
-    "id_type",
-    "id_number",
-    "phone",
-    "organization_type",
-    "sex",
-    "birth_date",
-    "ethnicity",
-    "occupation",
-    "address",
-]
+# What a party's record holds about them: the particulars a registration takes.
+PARTICULARS = list(PARTY_FIELDS)
 
 
 def _may_act(actor: Any, party: Party, *, erase: bool) -> bool:

@@ -15,6 +15,7 @@ from rest_framework.response import Response
 
 from courts import selectors, services
 from courts.models import INBOUND_KINDS, OUTBOUND_KINDS, Court, Referral
+from mediation.api.pagination import ONE_CASE_LIST
 from mediation.exceptions import Forbidden
 from mediation.roles import scope_of
 from parties.models import CaseParty
@@ -113,14 +114,7 @@ class ReferralViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         return self._detail(referral.pk, status.HTTP_201_CREATED)
 
     @extend_schema(responses={200: ReferralStepSerializer(many=True)})
-    @action(
-        detail=True,
-        methods=["get"],
-        url_path="transitions",
-        # A plain list of one case's rows: no pages, not the list's filters (schema too).
-        pagination_class=None,
-        filter_backends=[],
-    )
+    @action(detail=True, methods=["get"], url_path="transitions", **ONE_CASE_LIST)
     def transitions(self, request: Request, pk: str) -> Response:
         referral = selectors.referral_get(request.user, pk)
         names = selectors.available_referral_actions(referral, request.user)
@@ -147,14 +141,7 @@ class ReferralViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         return self._detail(pk)
 
     @extend_schema(responses={200: ReferralLogSerializer(many=True)})
-    @action(
-        detail=True,
-        methods=["get"],
-        url_path="log",
-        # A plain list of one case's rows: no pages, not the list's filters (schema too).
-        pagination_class=None,
-        filter_backends=[],
-    )
+    @action(detail=True, methods=["get"], url_path="log", **ONE_CASE_LIST)
     def log(self, request: Request, pk: str) -> Response:
         referral = selectors.referral_get(request.user, pk)
         return Response(ReferralLogSerializer(selectors.referral_log(referral), many=True).data)

@@ -17,6 +17,7 @@ from mediation.models import Dispute
 from parties.serializers import CasePartySerializer, PartyInputSerializer
 
 from .filters import DisputeFilter
+from .pagination import ONE_CASE_LIST
 from .serializers import (
     DisputeCreateSerializer,
     DisputeSerializer,
@@ -74,14 +75,7 @@ class DisputeViewSet(
         return self._detail(pk)
 
     @extend_schema(responses={200: TransitionSerializer(many=True)})
-    @action(
-        detail=True,
-        methods=["get"],
-        url_path="transitions",
-        # A plain list of one case's rows: no pages, not the list's filters (schema too).
-        pagination_class=None,
-        filter_backends=[],
-    )
+    @action(detail=True, methods=["get"], url_path="transitions", **ONE_CASE_LIST)
     def transitions(self, request: Request, pk: str) -> Response:
         dispute = selectors.dispute_get(request.user, pk)
         available = selectors.available_transitions(dispute, request.user)
@@ -115,14 +109,7 @@ class DisputeViewSet(
         request=PartyInputSerializer,
         responses={201: CasePartySerializer(many=True)},
     )
-    @action(
-        detail=True,
-        methods=["get", "post"],
-        url_path="parties",
-        # A plain list of one case's rows: no pages, not the list's filters (schema too).
-        pagination_class=None,
-        filter_backends=[],
-    )
+    @action(detail=True, methods=["get", "post"], url_path="parties", **ONE_CASE_LIST)
     def parties(self, request: Request, pk: str) -> Response:
         dispute = selectors.dispute_get(request.user, pk)
         context = {"show_personal_data": selectors.may_see_personal_data(request.user, dispute)}
@@ -146,14 +133,7 @@ class DisputeViewSet(
     @extend_schema(
         methods=["POST"], request=SessionCreateSerializer, responses={201: SessionSerializer}
     )
-    @action(
-        detail=True,
-        methods=["get", "post"],
-        url_path="sessions",
-        # A plain list of one case's rows: no pages, not the list's filters (schema too).
-        pagination_class=None,
-        filter_backends=[],
-    )
+    @action(detail=True, methods=["get", "post"], url_path="sessions", **ONE_CASE_LIST)
     def sessions(self, request: Request, pk: str) -> Response:
         dispute = selectors.dispute_get(request.user, pk)
         if request.method == "GET":
@@ -178,14 +158,7 @@ class DisputeViewSet(
         return Response(SessionSerializer(session).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(responses={200: TransitionLogSerializer(many=True)})
-    @action(
-        detail=True,
-        methods=["get"],
-        url_path="log",
-        # A plain list of one case's rows: no pages, not the list's filters (schema too).
-        pagination_class=None,
-        filter_backends=[],
-    )
+    @action(detail=True, methods=["get"], url_path="log", **ONE_CASE_LIST)
     def log(self, request: Request, pk: str) -> Response:
         dispute = selectors.dispute_get(request.user, pk)
         entries = selectors.transition_log(dispute)

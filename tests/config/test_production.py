@@ -101,15 +101,21 @@ def test_health_answers_only_get(client: Any) -> None:
 # --- request ids and JSON logs -------------------------------------------------------------------
 
 
+class _Keep(logging.Handler):
+    """Keeps the records it is given, with the request-id filter the settings put on output."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.records: list[logging.LogRecord] = []
+        self.addFilter(RequestIdFilter())
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
 def _serve(request_id: str | None) -> tuple[HttpResponse, list[logging.LogRecord]]:
-    records: list[logging.LogRecord] = []
-
-    class Keep(logging.Handler):
-        def emit(self, record: logging.LogRecord) -> None:
-            records.append(record)
-
-    handler = Keep()
-    handler.addFilter(RequestIdFilter())
+    handler = _Keep()
+    records = handler.records
     logger = logging.getLogger("fengqiao.test")
     logger.addHandler(handler)
 
@@ -135,14 +141,8 @@ def test_a_request_id_is_made_answered_and_logged() -> None:
 @pytest.mark.django_db
 def test_djangos_own_request_log_carries_the_id_and_nothing_leaks_after(client: Any) -> None:
     """Django logs a 404 after the middleware has returned: the id must still be there."""
-    records: list[logging.LogRecord] = []
-
-    class Keep(logging.Handler):
-        def emit(self, record: logging.LogRecord) -> None:
-            records.append(record)
-
-    handler = Keep()
-    handler.addFilter(RequestIdFilter())
+    handler = _Keep()
+    records = handler.records
     logger = logging.getLogger("django.request")
     logger.addHandler(handler)
     try:
