@@ -186,3 +186,27 @@ def test_an_import_whose_file_is_gone_ends_with_a_reason(world: World) -> None:
         assert run_ledger_import(record.pk) == LedgerImport.Status.REJECTED
     record.refresh_from_db()
     assert record.finished and "upload it again" in record.message
+
+
+def test_an_import_left_running_by_a_dead_worker_is_started_over(
+    world: World, settings: Any, tmp_path: Any
+) -> None:
+    """Delivered again after its worker died (acks late, issue #7), a "running" import runs: its
+    writes were one transaction, rolled back with the worker. A finished one is not redone."""
+    from django.core.files.base import ContentFile
+
+    from mediation.tasks import run_ledger_import
+
+    settings.MEDIA_ROOT = tmp_path
+    record = LedgerImport.objects.create(
+        uploaded_by=world.director,
+        file_name="l.csv",
+        status=LedgerImport.Status.RUNNING,  # as the dead worker left it
+        phase=LedgerImport.Phase.WRITING,
+    )
+    record.file.save("l.csv", ContentFile(ledger(ROWS[0], body=world.body.name)))
+    before = Dispute.objects.count()
+    assert run_ledger_import(record.pk) == LedgerImport.Status.DONE
+    assert Dispute.objects.count() == before + 1
+    assert run_ledger_import(record.pk) == LedgerImport.Status.DONE  # again: nothing redone
+    assert Dispute.objects.count() == before + 1
