@@ -84,6 +84,10 @@ class ReferralSerializer(serializers.ModelSerializer):
     kind_label = ChoiceLabelField("kind")
     state_label = ChoiceLabelField("state")
     decision_label = ChoiceLabelField("decision")
+    # "" until the court decides: declared so the schema's enum includes it.
+    decision = serializers.ChoiceField(
+        choices=ReferralDecision.choices, allow_blank=True, read_only=True
+    )
     direction = serializers.SerializerMethodField()
     court = CourtBriefSerializer(read_only=True)
     dispute = DisputeBriefSerializer(read_only=True)

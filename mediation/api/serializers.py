@@ -9,7 +9,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from courts.models import Court
-from mediation.choices import Category, Channel, CloseOutcome, SessionStatus, State, Track
+from mediation.choices import Category, Channel, CloseOutcome, Outcome, SessionStatus, State, Track
 from mediation.models import Dispute, MediationBody, MediationSession, Mediator, TransitionLog
 from mediation.selectors import may_see_personal_data
 from parties.serializers import CasePartySerializer, PartyInputSerializer
@@ -79,6 +79,11 @@ class DisputeSerializer(serializers.ModelSerializer):
     overdue = serializers.SerializerMethodField()
     due_soon = serializers.SerializerMethodField()
     parties = serializers.SerializerMethodField()
+    # "" until the case concludes (and is closed): declared so the schema's enums include it.
+    outcome = serializers.ChoiceField(choices=Outcome.choices, allow_blank=True, read_only=True)
+    close_outcome = serializers.ChoiceField(
+        choices=CloseOutcome.choices, allow_blank=True, read_only=True
+    )
 
     class Meta:
         model = Dispute
@@ -235,6 +240,9 @@ class TransitionLogSerializer(serializers.ModelSerializer):
 
 
 class SessionSerializer(serializers.ModelSerializer):
+    # "" when the session has no link: a URI or nothing, not a malformed URI.
+    online_link = serializers.CharField(read_only=True)
+
     class Meta:
         model = MediationSession
         fields = [
