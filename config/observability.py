@@ -14,6 +14,7 @@ import time
 import uuid
 from collections.abc import Callable
 
+from django.conf import settings
 from django.core.signals import request_finished
 from django.http import HttpRequest, HttpResponse
 
@@ -79,3 +80,18 @@ class IdleTimeoutMiddleware:
             if now - int(session.get(self.KEY, 0)) >= self.RENEW_AFTER_SECONDS:
                 session[self.KEY] = now  # modified: saved, with a new expiry, after the view
         return self.get_response(request)
+
+
+def client_address(request: HttpRequest) -> str:
+    """The client's address: REMOTE_ADDR, or behind `FENGQIAO_TRUSTED_PROXIES` proxies the
+    address the outermost of them appended to X-Forwarded-For. Anything further left in that
+    header, and X-Real-IP, was written by the client and is not believed.
+
+    The sign-in lockout, the rate limits and the signatures' audit all use this (issue #7)."""
+    remote = request.META.get("REMOTE_ADDR", "") or ""
+    proxies = int(getattr(settings, "FENGQIAO_TRUSTED_PROXIES", 0))
+    if proxies <= 0:
+        return remote
+    hops = [hop.strip() for hop in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
+    hops = [hop for hop in hops if hop]
+    return hops[-proxies] if len(hops) >= proxies else remote

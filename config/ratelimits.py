@@ -15,6 +15,12 @@ from django_ratelimit import ALL
 from django_ratelimit.decorators import ratelimit
 from rest_framework.throttling import SimpleRateThrottle
 
+from config.observability import client_address
+
+
+def _client(group: str, request: Any) -> str:
+    return client_address(request)
+
 
 def _otp_rate(group: str, request: Any) -> str:
     return settings.FENGQIAO_RATE_OTP
@@ -25,9 +31,13 @@ def _verify_rate(group: str, request: Any) -> str:
 
 
 # Asking for a code and typing one in: per client address, POSTs only (a GET shows the form).
-limit_one_time_codes = ratelimit(group="otp", key="ip", rate=_otp_rate, method="POST", block=True)
+limit_one_time_codes = ratelimit(
+    group="otp", key=_client, rate=_otp_rate, method="POST", block=True
+)
 # The public verification page: a guessed code must not be tried at speed.
-limit_verification = ratelimit(group="verify", key="ip", rate=_verify_rate, method=ALL, block=True)
+limit_verification = ratelimit(
+    group="verify", key=_client, rate=_verify_rate, method=ALL, block=True
+)
 
 
 class CodeRequestThrottle(SimpleRateThrottle):
@@ -50,7 +60,7 @@ class CodeRequestThrottle(SimpleRateThrottle):
 
     def get_cache_key(self, request: Any, view: Any) -> str:
         user = getattr(request, "user", None)
-        ident = user.pk if user is not None and user.is_authenticated else self.get_ident(request)
+        ident = user.pk if user is not None and user.is_authenticated else client_address(request)
         return self.cache_format % {"scope": self.scope, "ident": ident}
 
 

@@ -81,6 +81,10 @@ AXES_COOLOFF_TIME = datetime.timedelta(
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "config.views.locked_out"
+AXES_CLIENT_IP_CALLABLE = "config.observability.client_address"
+# How many proxies (load balancer, nginx) stand in front of the app: the client's address is then
+# read from X-Forwarded-For, as the outermost of them wrote it (config.observability).
+FENGQIAO_TRUSTED_PROXIES = env.int("FENGQIAO_TRUSTED_PROXIES", default=0)
 AXES_VERBOSE = False
 # Content-Security-Policy (django-csp): scripts only from this site, no inline scripts or
 # handlers (static/js/app.js carries what pages did inline). Inline styles stay allowed: the

@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from config.observability import client_address
 from documents import services as document_services
 from documents.models import Agreement
 from documents.services import EDITABLE_STATES, SignatureInput
@@ -32,8 +33,7 @@ from .views import _forbidden, _get_case
 
 
 def _client_ip(request: HttpRequest) -> str | None:
-    # Behind the production proxy REMOTE_ADDR is the proxy; it sets X-Real-IP (documented).
-    return request.META.get("HTTP_X_REAL_IP") or request.META.get("REMOTE_ADDR")
+    return client_address(request) or None
 
 
 # --- the editor ----------------------------------------------------------------------------------

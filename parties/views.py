@@ -28,6 +28,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from config.observability import client_address
 from config.ratelimits import limit_one_time_codes
 from documents import generation, services, storage
 from documents.models import Agreement, DocumentKind, DocumentLanguage, Obligation
@@ -347,7 +348,7 @@ def sign(request: HttpRequest, pk: int) -> HttpResponse:
             actor=request.user,
             dispute_id=dispute.pk,
             data=data,
-            ip=request.META.get("REMOTE_ADDR"),
+            ip=client_address(request) or None,
         )
     except ValidationError as exc:
         if hasattr(exc, "error_dict") and "code" in exc.error_dict:

@@ -14,6 +14,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from config.observability import client_address
 from config.ratelimits import CodeEntryThrottle, CodeRequestThrottle
 from documents import generation, services, storage
 from documents.models import Agreement, Document, DocumentKind, DocumentLanguage
@@ -51,8 +52,7 @@ def _agreement_response(dispute: Any, code: int = status.HTTP_200_OK) -> Respons
 
 
 def _client_ip(request: Request) -> str | None:
-    # Behind the production proxy REMOTE_ADDR is the proxy; it sets X-Real-IP (documented).
-    return request.META.get("HTTP_X_REAL_IP") or request.META.get("REMOTE_ADDR")
+    return client_address(request) or None
 
 
 def _lang(request: Request) -> str:

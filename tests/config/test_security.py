@@ -171,3 +171,48 @@ def test_weak_passwords_are_refused(weak: str) -> None:
 
 def test_a_strong_password_passes() -> None:
     validate_password("调解-Wq8#mediation-2026")
+
+
+# --- the client's address behind proxies ----------------------------------------------------------
+
+
+def _request(remote: str, forwarded: str = "", real_ip: str = "") -> Any:
+    from django.test import RequestFactory
+
+    meta = {"REMOTE_ADDR": remote}
+    if forwarded:
+        meta["HTTP_X_FORWARDED_FOR"] = forwarded
+    if real_ip:
+        meta["HTTP_X_REAL_IP"] = real_ip
+    return RequestFactory().get("/", **meta)
+
+
+def test_the_client_address_believes_only_the_trusted_proxies(settings: Any) -> None:
+    from config.observability import client_address
+
+    settings.FENGQIAO_TRUSTED_PROXIES = 0  # straight to the app: headers are the client's words
+    assert client_address(_request("203.0.113.9", "1.1.1.1", real_ip="2.2.2.2")) == "203.0.113.9"
+    settings.FENGQIAO_TRUSTED_PROXIES = 1  # a load balancer appends the address it saw
+    assert client_address(_request("10.0.0.2", "6.6.6.6, 198.51.100.7")) == "198.51.100.7"
+    settings.FENGQIAO_TRUSTED_PROXIES = 2  # load balancer, then nginx
+    assert client_address(_request("10.0.0.3", "6.6.6.6, 198.51.100.7, 10.0.0.2")) == (
+        "198.51.100.7"
+    )
+    assert client_address(_request("10.0.0.3")) == "10.0.0.3"  # no header: the peer
+
+
+def test_behind_a_proxy_each_client_has_its_own_lockout(world: World, settings: Any) -> None:
+    settings.FENGQIAO_TRUSTED_PROXIES = 1
+    user = f.UserFactory(username="behind-lb")
+    user.set_password(PASSWORD)
+    user.save()
+
+    def sign_in(client_ip: str, password: str) -> int:
+        client = Client(REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR=client_ip)  # the balancer
+        return client.post(
+            "/accounts/login/", {"username": "behind-lb", "password": password}
+        ).status_code
+
+    assert [sign_in("198.51.100.1", "wrong") for _ in range(5)][-1] == 429
+    assert sign_in("198.51.100.1", PASSWORD) == 429
+    assert sign_in("198.51.100.2", PASSWORD) == 302  # same balancer, another client
