@@ -78,7 +78,9 @@ def scope_of(user: Any) -> UserScope:
     cached = getattr(user, _CACHE_ATTR, None)
     if cached is not None:
         return cached
-    row = (
+    # One query, a row per group (the affiliations are one-to-one, so alike on every row): every
+    # request asks this once, so a second query for the groups cost every request (issue #7).
+    rows = list(
         get_user_model()
         .objects.filter(pk=user.pk)
         .values(
@@ -90,11 +92,11 @@ def scope_of(user: Any) -> UserScope:
             "court_staff__court_id",
             "court_staff__active",
             "party__id",
+            "groups__name",
         )
-        .first()
-        or {}
     )
-    roles = frozenset(Group.objects.filter(user=user).values_list("name", flat=True))
+    row = rows[0] if rows else {}
+    roles = frozenset(r["groups__name"] for r in rows if r["groups__name"])
     body_id = row.get("staff_member__body_id") if row.get("staff_member__active") else None
     body_id = body_id or (row.get("mediator__body_id") if row.get("mediator__active") else None)
     scope = UserScope(

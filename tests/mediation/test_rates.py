@@ -372,8 +372,8 @@ def test_query_count_does_not_depend_on_the_number_of_disputes(world: World) -> 
             received_at=MARCH + datetime.timedelta(days=i * 3),
         )
     assert count() == few
-    # Scope (2), the kept figures, their durations, overdue from the open cases.
-    assert few == 5
+    # Scope (1), the kept figures, their durations, overdue from the open cases.
+    assert few == 4
 
 
 def test_empty_parameters_mean_no_limit(figures: World) -> None:
