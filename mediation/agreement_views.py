@@ -31,11 +31,6 @@ from .models import Dispute
 from .roles import scope_of
 from .views import _forbidden, _get_case
 
-
-def _client_ip(request: HttpRequest) -> str | None:
-    return client_address(request) or None
-
-
 # --- the editor ----------------------------------------------------------------------------------
 
 
@@ -205,7 +200,7 @@ def signing(request: HttpRequest, pk: int) -> HttpResponse:
                 image=data["image"],
                 version=data["version"],
             ),
-            ip=_client_ip(request),
+            ip=client_address(request) or None,
         )
     except ValidationError as exc:
         form.add_service_errors(exc)

@@ -58,12 +58,29 @@ def _who(record: Any) -> str:
     return f"{user.last_name}{user.first_name}".strip() or user.get_username()
 
 
-def _changes(record: Any) -> list[Change]:
-    previous = record.prev_record
+def _changes(record: Any, previous: Any) -> list[Change]:
     if previous is None:
         return []
     delta = record.diff_against(previous, excluded_fields=QUIET)
     return [Change(c.field, _shown(c.field, c.old), _shown(c.field, c.new)) for c in delta.changes]
+
+
+def _previous(records: list[Any]) -> dict[int, Any]:
+    """history_id → the record before it of the same object, for records of one model: one
+    query, where `record.prev_record` asks one per record."""
+    if not records:
+        return {}
+    model = type(records[0])
+    ids = {record.id for record in records}
+    earlier: dict[int, list[Any]] = {}
+    for row in model.objects.filter(id__in=ids).order_by("history_date", "history_id"):
+        earlier.setdefault(row.id, []).append(row)
+    found = {}
+    for record in records:
+        rows = earlier[record.id]
+        index = next(i for i, row in enumerate(rows) if row.history_id == record.history_id)
+        found[record.history_id] = rows[index - 1] if index else None
+    return found
 
 
 def _histories(body_id: int | None) -> list[tuple[str, QuerySet[Any]]]:
@@ -87,15 +104,20 @@ def audit_entries(body_id: int | None, *, limit: int = 100) -> list[AuditEntry]:
     for what, records in _histories(body_id):
         merged += [(what, r) for r in records.order_by("-history_date")[:limit]]
     merged.sort(key=lambda pair: pair[1].history_date, reverse=True)
+    shown = list(islice(merged, limit))
+    previous: dict[tuple[str, int], Any] = {}
+    for kind in ("dispute", "agreement", "party"):
+        records = [record for what, record in shown if what == kind and record.history_type == "~"]
+        previous.update({(kind, k): v for k, v in _previous(records).items()})
     entries = []
-    for what, record in islice(merged, limit):
+    for what, record in shown:
         if what == "dispute":
             label, dispute_id = record.reference, record.id
         elif what == "agreement":
             label, dispute_id = record.dispute.reference, record.dispute_id
         else:
             label, dispute_id = record.name, None
-        changes = _changes(record) if record.history_type == "~" else []
+        changes = _changes(record, previous.get((what, record.history_id)))
         if record.history_type == "~" and not changes:
             continue  # a save that changed only bookkeeping
         entries.append(

@@ -3,7 +3,7 @@ from typing import Any
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
 
-from mediation.api.fields import ChoiceLabelField, choice_label, choice_labels
+from mediation.api.fields import ChoiceLabelField, label_of
 
 from .models import CaseParty, IdType, OrganizationType, PartyKind, PartyRole, Sex
 from .services import PartyInput, build_party
@@ -87,7 +87,7 @@ class CasePartySerializer(serializers.ModelSerializer):
             "id": instance.id,
             "party_id": party.id,
             "role": instance.role,
-            "role_label": choice_label(choice_labels(CaseParty, "role"), instance.role),
+            "role_label": label_of(instance, "role"),
             "represents": instance.represents_id,
             "kind": party.kind,
             "name": party.name,

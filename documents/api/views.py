@@ -51,10 +51,6 @@ def _agreement_response(dispute: Any, code: int = status.HTTP_200_OK) -> Respons
     return Response(AgreementSerializer(agreement, context=context).data, status=code)
 
 
-def _client_ip(request: Request) -> str | None:
-    return client_address(request) or None
-
-
 def _lang(request: Request) -> str:
     lang = request.query_params.get("lang") or DocumentLanguage.ZH_HANS
     if lang not in DocumentLanguage.values:
@@ -107,7 +103,7 @@ class SignaturesView(APIView):
             actor=request.user,
             dispute_id=dispute_id,
             data=payload.to_input(),
-            ip=_client_ip(request),
+            ip=client_address(request) or None,
         )
         return _agreement_response(
             dispute_get(request.user, dispute_id), code=status.HTTP_201_CREATED

@@ -25,8 +25,10 @@ def choice_labels(model: type[models.Model], field: str) -> dict[Any, str]:
     return _labels(model, field, translation.get_language())
 
 
-def choice_label(labels: dict[Any, str], value: Any) -> str | None:
-    return None if value is None else labels.get(value, value)
+def label_of(instance: models.Model, field: str) -> str | None:
+    """The label of `instance`'s choice `field` in the active language (None for None)."""
+    value = getattr(instance, field)
+    return None if value is None else choice_labels(type(instance), field).get(value, value)
 
 
 @extend_schema_field(OpenApiTypes.STR)
@@ -44,5 +46,4 @@ class ChoiceLabelField(serializers.Field):
         self.choice_field = field
 
     def to_representation(self, instance: Any) -> str | None:
-        labels = choice_labels(type(instance), self.choice_field)
-        return choice_label(labels, getattr(instance, self.choice_field))
+        return label_of(instance, self.choice_field)

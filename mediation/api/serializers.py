@@ -14,7 +14,7 @@ from mediation.models import Dispute, MediationBody, MediationSession, Mediator,
 from mediation.selectors import may_see_personal_data
 from parties.serializers import CasePartySerializer, PartyInputSerializer
 
-from .fields import ChoiceLabelField, choice_label, choice_labels
+from .fields import ChoiceLabelField, label_of
 
 Amount = {"max_digits": 14, "decimal_places": 2, "min_value": Decimal("0")}
 
@@ -135,13 +135,13 @@ class DisputeSerializer(serializers.ModelSerializer):
             "id": instance.id,
             "reference": instance.reference,
             "state": instance.state,
-            "state_label": choice_label(choice_labels(Dispute, "state"), instance.state),
+            "state_label": label_of(instance, "state"),
             "category": instance.category,
-            "category_label": choice_label(choice_labels(Dispute, "category"), instance.category),
+            "category_label": label_of(instance, "category"),
             "track": instance.track,
-            "track_label": choice_label(choice_labels(Dispute, "track"), instance.track),
+            "track_label": label_of(instance, "track"),
             "channel": instance.channel,
-            "channel_label": choice_label(choice_labels(Dispute, "channel"), instance.channel),
+            "channel_label": label_of(instance, "channel"),
             "body": instance.body_id,
             "body_name": instance.body.name,
             "mediator": instance.mediator_id,

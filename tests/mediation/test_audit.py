@@ -59,3 +59,23 @@ def test_a_superuser_sees_every_body(world: World) -> None:
     status, html = _page(f.UserFactory(is_superuser=True, is_staff=True))
     assert status == 200
     assert "标题甲" in html and "标题乙" in html
+
+
+def test_the_page_asks_as_many_queries_for_few_changes_as_for_many(world: World) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = Client()
+    client.force_login(world.director)
+    client.get("/cases/audit/")  # the session's first renewal is written once, here
+
+    def changes(n: int) -> int:
+        for i in range(n):
+            dispute = dispute_in(world, "mediating")
+            dispute.title = f"改动 {i}"
+            dispute.save()
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get("/cases/audit/").status_code == 200
+        return len(queries)
+
+    assert changes(3) == changes(9)
