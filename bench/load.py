@@ -3,15 +3,17 @@
 Run by hand from the project folder, against a PostgreSQL database of its own:
 
     DATABASE_URL=postgres://fengqiao:fengqiao@127.0.0.1:5432/fengqiao_load \\
-        .venv/bin/python bench/load.py [--clients 50] [--workers 5] [--read-seconds 25] \\
-        [--mixed-seconds 30]
+        .venv/bin/python bench/load.py [--clients 50] [--workers 5] [--read-seconds 20] \\
+        [--mixed-seconds 22]
 
 It migrates and seeds the demo data (idempotent), starts gunicorn (`config.production`, plain
 HTTP on 127.0.0.1 only, notifications off so no mail is written per request; Celery eager unless
-CELERY_BROKER_URL is set), then, bounded to under a minute in all:
+CELERY_BROKER_URL is set), then, within a minute in all (each wrk run has 3 s of untimed warm-up):
 
 1. reads: `wrk` with `--clients` connections GETs one dispute's detail (`/api/v1/disputes/{id}/`,
    token auth) for `--read-seconds`; prints requests/s, p50, p99 and errors;
+   then the API root the same way for 8 s, for reference: the ceiling any authenticated call
+   has on this machine;
 2. mixed: `--clients` asyncio clients (aiohttp) for `--mixed-seconds`, each looping over detail
    reads, list reads, registrations (`POST /api/v1/disputes/`) and the `accept` of a dispute it
    registered; prints throughput, p50/p99 per kind and errors;
@@ -62,6 +64,7 @@ from parties.crypto import _derived  # noqa: E402
 
 GOAL_READ_RPS = 400.0
 GOAL_P99_MS = 100.0
+REFERENCE_SECONDS = 8
 PORT = 8765
 BASE = f"http://127.0.0.1:{PORT}"
 
@@ -148,18 +151,20 @@ def _ms(text: str) -> float:
     return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
 
 
-def _wrk(setup: dict[str, Any], clients: int, seconds: int) -> str:
-    url = f"{BASE}/api/v1/disputes/{setup['detail']}/"
+def _wrk(setup: dict[str, Any], clients: int, seconds: int, path: str | None = None) -> str:
+    url = BASE + (path or f"/api/v1/disputes/{setup['detail']}/")
     token = setup["tokens"]["director1"]
     command = ["wrk", "-t2", f"-c{clients}", f"-d{seconds}s", "--latency"]
     command += ["-H", f"Authorization: Token {token}", url]
     return subprocess.run(command, capture_output=True, text=True, check=True).stdout
 
 
-def reads(setup: dict[str, Any], clients: int, seconds: int) -> dict[str, Any]:
+def reads(
+    setup: dict[str, Any], clients: int, seconds: int, path: str | None = None
+) -> dict[str, Any]:
     # Every gunicorn worker's first requests import and connect: warm them up, untimed.
-    _wrk(setup, clients, 3)
-    out = _wrk(setup, clients, seconds)
+    _wrk(setup, clients, 3, path)
+    out = _wrk(setup, clients, seconds, path)
     if "99%" not in out:
         raise SystemExit(f"wrk measured nothing:\n{out}")
     latency = dict(re.findall(r"^\s+(50|99)(?:\.000)?%\s+(\S+)\s*$", out, re.M))
@@ -262,8 +267,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--workers", type=int, default=2 * (os.cpu_count() or 1) + 1)
-    parser.add_argument("--read-seconds", type=int, default=25)
-    parser.add_argument("--mixed-seconds", type=int, default=30)
+    parser.add_argument("--read-seconds", type=int, default=20)
+    parser.add_argument("--mixed-seconds", type=int, default=22)
     args = parser.parse_args()
     if connection.vendor != "postgresql":
         raise SystemExit("Refused: run against PostgreSQL (DATABASE_URL), as production does.")
@@ -277,6 +282,9 @@ def main() -> int:
     server = start_gunicorn(args.workers)
     try:
         read = reads(setup, args.clients, args.read_seconds)
+        # The same clients on the API root, which only authenticates the token (one query) and
+        # answers a few links: what this machine allows any authenticated API call.
+        ceiling = reads(setup, args.clients, REFERENCE_SECONDS, "/api/v1/")
         before = counts()
         tally = mixed(setup, args.clients, args.mixed_seconds)
         after = counts()
@@ -287,6 +295,10 @@ def main() -> int:
     print(
         f"   {read['rps']:.0f} req/s, p50 {read['p50']:.1f} ms, p99 {read['p99']:.1f} ms, "
         f"errors {read['errors']}"
+    )
+    print(
+        f"   for reference, the API root (token authentication only), {REFERENCE_SECONDS} s: "
+        f"{ceiling['rps']:.0f} req/s, p50 {ceiling['p50']:.1f} ms, p99 {ceiling['p99']:.1f} ms"
     )
     total = sum(len(t) for t in tally["times"].values())
     print(

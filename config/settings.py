@@ -139,14 +139,28 @@ DATABASES["default"]["ATOMIC_REQUESTS"] = False
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Wait for a writer instead of failing at once with "database is locked".
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
-elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+
+
+def _postgres_options(database: dict) -> None:
+    options = database.setdefault("OPTIONS", {})
     # No JIT compilation: it cost 100-600 ms on the rates' and a bulk import's aggregates,
     # which then ran in less than that (issue #6, bench/README.md).
-    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("options", "-c jit=off")
+    options.setdefault("options", "-c jit=off")
+    # Parameters bound by the server, so psycopg prepares a statement once it has run
+    # `prepare_threshold` times on a connection: planning was most of PostgreSQL's share of a
+    # detail read (issue #7, bench/load.py). A migration that changes a table's columns makes
+    # the prepared plans stale: restart the app servers after it. 0 turns preparing off, for a
+    # pooler that cannot keep prepared statements (docs/deploy.md).
+    options.setdefault("server_side_binding", True)
+    options.setdefault("prepare_threshold", env.int("DJANGO_PREPARE_THRESHOLD", default=5) or None)
+
+
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    _postgres_options(DATABASES["default"])
 # A PostgreSQL read replica for the dashboard, its exports and the rates (config/db_routers.py).
 if env.str("DATABASE_REPLICA_URL", default=""):
     DATABASES["replica"] = env.db("DATABASE_REPLICA_URL")
-    DATABASES["replica"].setdefault("OPTIONS", {}).setdefault("options", "-c jit=off")
+    _postgres_options(DATABASES["replica"])
     DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
 DATABASE_ROUTERS = ["config.db_routers.ReplicaRouter"]
 # Shared by every app server and worker when REDIS_URL is set; per process otherwise.
