@@ -2,13 +2,15 @@
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Category(models.TextChoices):
     TRAFFIC = "traffic", _("Road traffic accident")
     FINANCIAL = "financial", _("Financial")
     MEDICAL = "medical", _("Medical")
-    SCHOOL = "school", _("School")
+    # In context: the organisation type "School" is 学校, the category 校园纠纷 (SPEC §2).
+    SCHOOL = "school", pgettext_lazy("dispute category", "School")
     FAMILY = "family", _("Marriage and family")
 
 

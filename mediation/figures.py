@@ -283,20 +283,25 @@ def refresh(slices: Iterable[SliceDims | None]) -> None:
             cursor.execute(sql, [*params, *in_slices])
 
 
-def add_new(dispute_ids: Sequence[int]) -> None:
+def add_new(dispute_ids: Sequence[int], slices: Iterable[SliceDims] | None = None) -> None:
     """Count disputes written without `save()` that no slice counts yet.
 
     Adding rather than recounting keeps a large import as fast at a million cases as at none.
-    Only for disputes never counted: anything else would be counted twice.
+    Only for disputes never counted: anything else would be counted twice. A caller that knows
+    the disputes' slices passes them, sparing a pass over the disputes to find which slices to
+    lock (a second of a 100,000-row import); they must be every slice the disputes fall in.
     """
+    known = None if slices is None else {slice_key(dims) for dims in slices}
     with transaction.atomic():
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
                 # Room to sort a whole import's rows by slice in memory, not in temp files.
                 cursor.execute("SET LOCAL work_mem = '64MB'")
+        if known is not None:
+            _lock(known)
         for disputes in _by_ids(dispute_ids):
-            keys = disputes.order_by().values_list(_key_expression(), flat=True).distinct()
-            _lock(keys)
+            if known is None:
+                _lock(disputes.order_by().values_list(_key_expression(), flat=True).distinct())
             _insert(FigureSlice, _slices(disputes), add=True)
             _insert(FigureDays, _days(disputes), add=True)
 

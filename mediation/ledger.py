@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import csv
 import datetime
+import functools
 import io
 import os
 import re
@@ -55,6 +56,7 @@ from .models import (
     LedgerImport,
     MediationBody,
     Mediator,
+    SliceDims,
     TransitionLog,
     court_deadline_days,
     deadline_dates,
@@ -683,7 +685,10 @@ def _mediators_by_name(bodies: Iterable[MediationBody]) -> dict[tuple[str, str],
 # --- 3. writing ----------------------------------------------------------------------------------
 
 
+@functools.lru_cache(maxsize=65_536)
 def _organization_type(name: str) -> str | None:
+    # Cached: a ledger names the same people and firms over and over, and every name was
+    # searched for every marker twice (a second of a 100,000-row import, issue #6).
     for marker, kind in ORGANIZATION_MARKERS:
         if marker in name:
             return kind
@@ -792,14 +797,27 @@ def _write_chunk(
     actor_id: int | None,
     source: str,
     import_id: int | None,
+    slices: set[SliceDims],
 ) -> list[int]:
     """Disputes, then parties, then their roles, then the log: one COPY per table. Answers
-    the new disputes' ids."""
+    the new disputes' ids, and adds the slices of the kept figures they fall in to `slices`."""
     mediator_ids = {key: mediator.pk for key, mediator in mediators.items()}
     disputes = [
         _dispute_values(row, bodies[row.body], mediator_ids.get((row.body, row.mediator)), actor_id)
         for row in rows
     ]
+    slices.update(
+        SliceDims(
+            d["body_id"],
+            d["mediator_id"],
+            d.get("court_id"),
+            d["category"],
+            d["track"],
+            d["channel"],
+            d["received_at"],
+        )
+        for d in disputes
+    )
     dispute_ids = bulk.insert_values(Dispute, disputes)
 
     # Organisations are the same party in every case that names them; people are not merged
@@ -915,6 +933,7 @@ def write_rows(
             .values_list("name", "id")
         )
         written: list[int] = []
+        slices: set[SliceDims] = set()
         for start in range(0, len(todo), WRITE_CHUNK):
             written += _write_chunk(
                 todo[start : start + WRITE_CHUNK],
@@ -924,11 +943,12 @@ def write_rows(
                 actor_id=actor_id,
                 source=source,
                 import_id=import_id,
+                slices=slices,
             )
             if progress:
                 progress(min(start + WRITE_CHUNK, len(todo)))
         # Written without save(): counted in the kept figures, as new cases, in one pass.
-        figures.add_new(written)
+        figures.add_new(written, slices)
     return Written(len(todo), len(rows) - len(todo), new_bodies, new_mediators)
 
 

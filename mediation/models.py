@@ -272,7 +272,6 @@ class Dispute(ConcurrentTransitionMixin, models.Model):
         verbose_name_plural = _("disputes")
         indexes = [
             models.Index(fields=["mediator", "state"], name="dispute_mediator_state"),
-            models.Index(fields=["state", "deadline"], name="dispute_state_deadline"),
             # Issue #6 (scale), sized on a million cases (bench/scale.py and its README).
             # Lists in their own order (newest received first: SPEC §7's list, the queue's "all"
             # tab): the first page is read off an index and its count from the index alone,
@@ -290,7 +289,8 @@ class Dispute(ConcurrentTransitionMixin, models.Model):
             models.Index(fields=["received_at", "id"], name="dispute_received"),
             # The queue's tabs of open cases (a few percent of all): in deadline order, counted
             # without reading the table. The columns after the id only ride along (as INCLUDE
-            # would, which SQLite lacks).
+            # would, which SQLite lacks). It also serves the overdue list across bodies, for
+            # which an index on (state, deadline) was as slow as none and cost every write.
             models.Index(
                 fields=["body", "deadline", "id", "state", "mediator", "due_soon_on"],
                 condition=models.Q(state__in=OPEN_STATES),

@@ -638,6 +638,25 @@ def test_choice_labels_follow_the_language_and_match_the_models_own(world: World
             assert row["category_label"] == category
 
 
+def test_categories_in_chinese_are_the_glossarys_and_school_is_not_the_organisation() -> None:
+    """SPEC §2 names the categories; "School" the category (校园纠纷) and "School" the kind
+    of organisation (学校) are one English word for two Chinese ones."""
+    from mediation.choices import Category
+    from parties.models import OrganizationType
+
+    with translation.override("zh-hans"):
+        assert {c.value: str(c.label) for c in Category} == {
+            "traffic": "道路交通事故纠纷",
+            "financial": "金融纠纷",
+            "medical": "医疗纠纷",
+            "school": "校园纠纷",
+            "family": "婚姻家事纠纷",
+        }
+        assert str(OrganizationType.SCHOOL.label) == "学校"
+    with translation.override("en"):
+        assert str(Category.SCHOOL.label) == str(OrganizationType.SCHOOL.label) == "School"
+
+
 @pytest.mark.parametrize("viewer", ["director", "party_user"])
 def test_written_out_rows_equal_drfs_generic_serialization(world: World, viewer: str) -> None:
     """The list and detail write their rows out by hand for speed (issue #6); they must say

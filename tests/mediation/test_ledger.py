@@ -15,7 +15,7 @@ from django.core.management.base import CommandError
 from django.utils import timezone, translation
 from openpyxl import Workbook, load_workbook
 
-from mediation import stats
+from mediation import figures, stats
 from mediation.choices import Outcome, State
 from mediation.exceptions import Forbidden
 from mediation.ledger import CHINESE_HEADERS, COLUMNS, import_ledger
@@ -153,6 +153,28 @@ def test_imported_cases_count_in_the_rates_like_live_ones(world: World) -> None:
     by_mediator = stats.rates(world.admin, stats.RatesQuery(group_by=("mediator",)))["rows"]
     wang = Mediator.objects.get(user__last_name="王芳")
     assert next(r for r in by_mediator if r["mediator"] == wang.pk)["success"] == 1
+
+
+def test_the_import_names_the_slices_it_adds_to_as_the_database_keys_them(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The import tells `add_new` which slices to lock instead of asking the database: they
+    must be exactly the slices the new cases fall in, or a concurrent writer could race."""
+    told: list[str] = []
+    add_new = figures.add_new
+
+    def spy(dispute_ids: Any, slices: Any = None) -> None:
+        told.extend(figures.slice_key(dims) for dims in slices)
+        add_new(dispute_ids, slices)
+
+    monkeypatch.setattr(figures, "add_new", spy)
+    run(ledger(*ROWS))
+    in_database = set(
+        Dispute.objects.order_by().values_list(figures._key_expression(), flat=True).distinct()
+    )
+    assert len(in_database) >= 5  # several bodies' months and categories, not one
+    assert set(told) == in_database
+    assert figures.differences() == []
 
 
 def test_an_english_xlsx_with_typed_dates_and_numbers(tmp_path: Path) -> None:
