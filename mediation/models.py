@@ -644,6 +644,9 @@ class FigureSlice(FigureSliceBase):
     from the open cases.
     """
 
+    # Every dispute of the slice, whatever its state: the queue's "all" tab counts a body's whole
+    # history from here instead of from the disputes (issue #6).
+    cases = models.PositiveIntegerField(default=0)
     accepted = models.PositiveIntegerField(default=0)
     success = models.PositiveIntegerField(default=0)
     failure = models.PositiveIntegerField(default=0)

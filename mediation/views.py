@@ -40,7 +40,7 @@ from documents.services import EDITABLE_STATES
 from documents.signatories import signing_status
 from parties.presentation import PartyRow, party_rows
 
-from . import calendar, selectors, services
+from . import calendar, figures, selectors, services
 from .agreement_forms import SessionForm, SessionOutcomeForm
 from .audit import audit_entries
 from .choices import OPEN_STATES, CloseOutcome, State, Track
@@ -171,21 +171,44 @@ def _may_register(scope: UserScope) -> bool:
 OPEN_TABS = frozenset({"mine", "unassigned", "open", "due_soon", "overdue", "agreed"})
 
 
-def _tab_counts(filtered: QuerySet[Dispute], tab_filters: dict[str, Q | None]) -> dict[str, int]:
+def _tab_counts(
+    filtered: QuerySet[Dispute], tab_filters: dict[str, Q | None], *, kept_all: int | None
+) -> dict[str, int]:
     """How many cases each tab lists, in two queries however many cases there are.
 
     The tabs of open cases are counted in one aggregate over the open cases (a few percent of a
-    body's history, found by an index), "all" by a plain COUNT the database answers from an
-    index. A single aggregate over every case read the body's whole history on each page.
+    body's history, found by an index). "All" is `kept_all` when the kept figures could say it,
+    else a plain COUNT the database answers from an index, but over every matching entry: a
+    body's whole history, a tenth of a second at a million cases and growing with it.
     """
     of_open = {name: Count("pk", filter=q) for name, q in tab_filters.items() if name in OPEN_TABS}
     counts: dict[str, int] = {}
     if of_open:
         counts = filtered.filter(state__in=OPEN_STATES).order_by().aggregate(**of_open)
     for name, q in tab_filters.items():
-        if name not in OPEN_TABS:
+        if name in OPEN_TABS:
+            continue
+        if q is None and kept_all is not None:
+            counts[name] = kept_all
+        else:
             counts[name] = (filtered if q is None else filtered.filter(q)).order_by().count()
     return counts
+
+
+def _kept_count_of_all(scope: UserScope, form: QueueFilterForm) -> int | None:
+    """The "all" tab's count from the kept figures (`mediation.figures`), when every filter in
+    use is one of a slice's dimensions; None when another filter (state, dates, text) is set."""
+    data = getattr(form, "cleaned_data", {})
+    if any(data.get(name) for name in ("state", "received_from", "received_to", "q")):
+        return None
+    mediator = data.get("mediator")
+    return figures.cases_in(
+        body_id=None if scope.is_superuser else scope.body_id,
+        category=data.get("category") or "",
+        track=data.get("track") or "",
+        channel=data.get("channel") or "",
+        mediator_id=mediator.pk if mediator else None,
+    )
 
 
 def _queue_order(sort: str) -> list[Any]:
@@ -223,7 +246,7 @@ def queue(request: HttpRequest) -> HttpResponse:
 
     filtered = form.filter(disputes)
     tab_filters = {name: tab_q(name, mediator_id=scope.mediator_id, today=today) for name in tabs}
-    counts = _tab_counts(filtered, tab_filters)
+    counts = _tab_counts(filtered, tab_filters, kept_all=_kept_count_of_all(scope, form))
     listed = filtered.filter(tab_filters[tab]) if tab_filters[tab] is not None else filtered
     paginator = Paginator(listed.order_by(*_queue_order(sort)), PAGE_SIZE)
     # The tab's count is known already: spare the paginator a second COUNT(*).

@@ -290,6 +290,54 @@ def test_queue_filters(world: World, queue_cases: dict[str, Dispute]) -> None:
     }
 
 
+@pytest.mark.parametrize(
+    ("viewer", "params", "kept"),
+    [
+        ("director", {}, True),
+        ("director", {"category": "medical"}, True),
+        ("director", {"channel": "institution", "track": "administrative"}, True),
+        ("director", {"mediator": "second", "category": "traffic"}, True),
+        ("director", {"state": "registered"}, False),
+        ("director", {"q": "术后"}, False),
+        ("director", {"received_from": "-50"}, False),
+        ("admin", {}, True),
+        ("admin", {"category": "traffic"}, True),
+    ],
+)
+def test_the_all_tabs_count_is_its_lists_and_comes_from_the_kept_figures_when_it_can(
+    world: World, queue_cases: dict[str, Dispute], viewer: str, params: dict[str, str], kept: bool
+) -> None:
+    """A body's "all" count is read from the kept figures when every filter is a slice's
+    dimension (a body's whole history counted at every visit, otherwise); either way it is the
+    length of the list."""
+    case(
+        world,
+        "registered",
+        "FQ-MED",
+        mediator=None,
+        category="medical",
+        channel="institution",
+        track="administrative",
+        title="术后感染赔偿",
+        received_at=days(-40),
+    )
+    if params.get("mediator") == "second":
+        params = {**params, "mediator": str(world.second_mediator.pk)}
+    if "received_from" in params:
+        params = {**params, "received_from": str(days(int(params["received_from"])))}
+    client = web(world.admin if viewer == "admin" else world.director)
+    with CaptureQueriesContext(connection) as captured:
+        answer = client.get(QUEUE, {"tab": "all", **params})
+    assert answer.status_code == 200
+    count = re.search(
+        r'data-tab="all">\s*<a[^>]*>[^<]*</a> <span class="count">\((\d+)\)', html(answer)
+    )
+    assert count is not None
+    assert int(count.group(1)) == len(listed(answer)) > 0
+    read_kept = any("mediation_figureslice" in q["sql"] for q in captured.captured_queries)
+    assert read_kept == kept
+
+
 def test_bad_filters_are_400_with_the_error_next_to_the_field(world: World) -> None:
     answer = web(world.director).get(QUEUE, {"received_from": "yesterday", "state": "nonsense"})
 

@@ -18,6 +18,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from mediation import figures
 from mediation.forms import tab_q
 from mediation.models import Dispute
 from tests.conftest import World, client_for
@@ -64,6 +65,8 @@ def add_cases(world: World, count: int) -> None:
             agreed_amount=None,
             close_outcome="",
         )
+    # Moved behind save()'s back, as only bulk writers may: they recount the kept figures after.
+    figures.rebuild()
 
 
 def api_queries(world: World, query: str) -> tuple[int, int]:
@@ -129,15 +132,18 @@ def test_every_queue_tab_takes_as_many_queries_for_100_cases_as_for_10(
 def test_the_queue_counts_in_two_queries_and_the_page_is_not_counted_again(
     world: World, tab: str
 ) -> None:
-    """One aggregate for the tabs of open cases, one count for "all"; the paginator reuses the
-    current tab's figure."""
+    """One aggregate over the open cases for their tabs, one sum of the kept figures for "all";
+    the paginator reuses the current tab's figure."""
     add_cases(world, 30)
     client = Client()
     client.force_login(world.director)
     with CaptureQueriesContext(connection) as captured:
         assert client.get(QUEUE, {"tab": tab}).status_code == 200
     counting = [q["sql"] for q in captured if "COUNT(" in q["sql"].upper()]
-    assert len(counting) == 2, counting
+    assert len(counting) == 1, counting
+    assert "'mediating'" in counting[0]  # over the open cases only
+    kept = [q["sql"] for q in captured if "mediation_figureslice" in q["sql"]]
+    assert len(kept) == 1 and "SUM(" in kept[0].upper(), kept
 
 
 @pytest.mark.parametrize("who, tabs", [("director", DIRECTOR_TABS), ("mediator", MEDIATOR_TABS)])
