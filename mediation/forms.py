@@ -158,6 +158,17 @@ class QueueFilterForm(forms.Form):
             self.add_error("received_to", _("The end of the range is before its start."))
         return cleaned
 
+    # Filters that are dimensions of the kept figures' slices (`mediation.figures`).
+    SLICE_FILTERS = frozenset({"category", "track", "channel", "mediator"})
+
+    def slice_filters(self) -> dict[str, Any] | None:
+        """The valid filters in use, when every one is a slice dimension, so the kept figures
+        can count what they select; None when another filter (state, dates, text…) is in use.
+        Any filter field added later counts as another."""
+        data = getattr(self, "cleaned_data", {})
+        used = {name: data[name] for name in set(self.fields) - {"tab", "sort"} if data.get(name)}
+        return used if used.keys() <= self.SLICE_FILTERS else None
+
     def filter(self, disputes: QuerySet[Dispute]) -> QuerySet[Dispute]:
         """Apply the valid filters (an invalid one is shown with its error and ignored)."""
         data = getattr(self, "cleaned_data", {})

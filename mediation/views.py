@@ -196,17 +196,17 @@ def _tab_counts(
 
 
 def _kept_count_of_all(scope: UserScope, form: QueueFilterForm) -> int | None:
-    """The "all" tab's count from the kept figures (`mediation.figures`), when every filter in
-    use is one of a slice's dimensions; None when another filter (state, dates, text) is set."""
-    data = getattr(form, "cleaned_data", {})
-    if any(data.get(name) for name in ("state", "received_from", "received_to", "q")):
+    """The "all" tab's count from the kept figures (`mediation.figures`), when the filters in
+    use allow it (`QueueFilterForm.slice_filters`); else None."""
+    used = form.slice_filters()
+    if used is None:
         return None
-    mediator = data.get("mediator")
+    mediator = used.get("mediator")
     return figures.cases_in(
         body_id=None if scope.is_superuser else scope.body_id,
-        category=data.get("category") or "",
-        track=data.get("track") or "",
-        channel=data.get("channel") or "",
+        category=used.get("category", ""),
+        track=used.get("track", ""),
+        channel=used.get("channel", ""),
         mediator_id=mediator.pk if mediator else None,
     )
 

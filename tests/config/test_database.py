@@ -4,32 +4,24 @@ that turns that off for a pooler which cannot keep them."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 from django.db import connection
 
 from mediation.models import Dispute
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.config.helpers import manage
 
 
 def _database_options(**env: str) -> dict:
-    clean = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
     code = (
         "import json; from django.conf import settings; "
         "print(json.dumps(settings.DATABASES['default']['OPTIONS']))"
     )
-    done = subprocess.run(
-        [sys.executable, "manage.py", "shell", "-c", code],
-        cwd=ROOT,
-        env={**clean, "DATABASE_URL": "postgres://u:p@db.example.cn:5432/fengqiao", **env},
-        capture_output=True,
-        text=True,
-        timeout=120,
+    done = manage(
+        "shell",
+        "-c",
+        code,
+        **{"DATABASE_URL": "postgres://u:p@db.example.cn:5432/fengqiao", **env},
     )
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout.strip().splitlines()[-1])

@@ -7,10 +7,6 @@ import io
 import json
 import logging
 import logging.config
-import os
-import subprocess
-import sys
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -26,8 +22,8 @@ from config.observability import (
     current_request_id,
 )
 from mediation.models import Dispute
+from tests.config.helpers import manage
 
-ROOT = Path(__file__).resolve().parents[2]
 PRODUCTION = {
     "DJANGO_SETTINGS_MODULE": "config.production",
     "DJANGO_SECRET_KEY": "k3y-" + "Zq8vN2pL7xR4tW9yB6cF1hJ5mD0sG3aE" * 2,
@@ -37,20 +33,8 @@ PRODUCTION = {
 }
 
 
-def _manage(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
-    clean = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
-    return subprocess.run(
-        [sys.executable, "manage.py", *args],
-        cwd=ROOT,
-        env={**clean, **env},
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-
-
 def test_deploy_check_is_clean_with_production_settings() -> None:
-    done = _manage("check", "--deploy", "--fail-level", "WARNING", **PRODUCTION)
+    done = manage("check", "--deploy", "--fail-level", "WARNING", **PRODUCTION)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "System check identified no issues" in done.stdout
     assert "WARNINGS" not in done.stdout + done.stderr
@@ -58,7 +42,7 @@ def test_deploy_check_is_clean_with_production_settings() -> None:
 
 def test_the_base_settings_would_not_pass_it() -> None:
     """The check above can fail: the development settings trip it."""
-    done = _manage("check", "--deploy", "--fail-level", "WARNING")
+    done = manage("check", "--deploy", "--fail-level", "WARNING")
     assert done.returncode != 0
     assert "security.W004" in done.stdout + done.stderr  # no HSTS
 
@@ -68,7 +52,7 @@ def test_the_base_settings_would_not_pass_it() -> None:
 )
 def test_production_refuses_to_start_without_its_keys(missing: str) -> None:
     env = {k: v for k, v in PRODUCTION.items() if k != missing}
-    done = _manage("check", **env)
+    done = manage("check", **env)
     assert done.returncode != 0
     assert missing in done.stderr
 

@@ -39,29 +39,23 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
-def _server_dsn(dbname: str) -> str:
-    db = settings.DATABASES["default"]
-    return psycopg.conninfo.make_conninfo(
-        host=db.get("HOST") or "127.0.0.1",
-        port=str(db.get("PORT") or 5432),
-        user=db["USER"],
-        password=db["PASSWORD"],
-        dbname=dbname,
-    )
-
-
-def _fresh_database(name: str) -> str:
-    with psycopg.connect(_server_dsn("postgres"), autocommit=True) as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.execute(f'CREATE DATABASE "{name}"')
+def _url(dbname: str) -> str:
+    """A database of the suite's PostgreSQL server, as a URL (psycopg and DATABASE_URL alike)."""
     db = settings.DATABASES["default"]
     host, port = db.get("HOST") or "127.0.0.1", db.get("PORT") or 5432
-    return f"postgres://{db['USER']}:{db['PASSWORD']}@{host}:{port}/{name}"
+    return f"postgres://{db['USER']}:{db['PASSWORD']}@{host}:{port}/{dbname}"
 
 
 def _drop_database(name: str) -> None:
-    with psycopg.connect(_server_dsn("postgres"), autocommit=True) as admin:
+    with psycopg.connect(_url("postgres"), autocommit=True) as admin:
         admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def _fresh_database(name: str) -> str:
+    _drop_database(name)
+    with psycopg.connect(_url("postgres"), autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    return _url(name)
 
 
 def _get(url: str, **headers: str) -> tuple[int, dict[str, str], bytes]:

@@ -130,12 +130,10 @@ def signed(
 ) -> Case:
     """The agreed case signed by every signatory, the last online: its agreement is rendered
     and signed (eager Celery)."""
-    from tests.documents.helpers import in_person, online_code, sign
+    from tests.documents.helpers import online_code, sign, sign_all_but_the_online_signatory
 
     case = agreed
-    in_person(world, case, case.minor, case.guardian)
-    in_person(world, case, case.respondent, case.agent)
-    in_person(world, case, case.insurer, case.insurer)
+    sign_all_but_the_online_signatory(world, case)
     code = online_code(world, case, sms, django_capture_on_commit_callbacks)
     # The last signature schedules rendering and signing after commit (eager Celery here).
     with django_capture_on_commit_callbacks(execute=True):

@@ -78,6 +78,28 @@ def in_person(world: World, case: Case, signatory: Any, signer: Any, **extra: An
     return sign(client_for(world.mediator.user), case, **data)
 
 
+def sign_all_but_the_online_signatory(world: World, case: Case) -> None:
+    """Every signatory of the agreed case signs at the desk, but the one who signs online."""
+    for signatory, signer in [
+        (case.minor, case.guardian),
+        (case.respondent, case.agent),
+        (case.insurer, case.insurer),
+    ]:
+        answer = in_person(world, case, signatory, signer)
+        assert answer.status_code == 201, answer.data
+
+
+def last_signature_at_the_desk(case: Case) -> dict[str, Any]:
+    """The online signatory's signature, taken at the desk instead: the one that completes the
+    agreement after `sign_all_but_the_online_signatory` (without its image)."""
+    return {
+        "signatory": case.online.pk,
+        "signer": case.online.pk,
+        "signer_name": case.online.party.name,
+        "method": "in_person",
+    }
+
+
 def online_code(world: World, case: Case, sms: list[tuple[str, str]], capture: Any) -> str:
     # The SMS leaves only once the code is committed.
     with capture(execute=True):

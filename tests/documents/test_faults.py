@@ -46,7 +46,12 @@ from mediation.models import Dispute, TransitionLog
 from tests import factories as f
 from tests.conftest import World, needs_postgresql
 from tests.documents.conftest import Case, png
-from tests.documents.helpers import IMAGE, agreement_url, in_person
+from tests.documents.helpers import (
+    IMAGE,
+    agreement_url,
+    last_signature_at_the_desk,
+    sign_all_but_the_online_signatory,
+)
 
 pytestmark = [needs_postgresql, pytest.mark.django_db(transaction=True)]
 
@@ -138,19 +143,9 @@ def test_a_database_error_mid_sign_leaves_the_case_as_it_was(
     referral = f.ReferralFactory(
         kind="delegation", dispute=case.dispute, court=world.court, state="received"
     )
-    for signatory, signer in [
-        (case.minor, case.guardian),
-        (case.respondent, case.agent),
-        (case.insurer, case.insurer),
-    ]:
-        assert in_person(world, case, signatory, signer).status_code == 201
+    sign_all_but_the_online_signatory(world, case)
     # The last signatory signs in person: this one completes the agreement and fires `sign`.
-    last = {
-        "signatory": case.online.pk,
-        "signer": case.online.pk,
-        "signer_name": case.online.party.name,
-        "method": "in_person",
-    }
+    last = last_signature_at_the_desk(case)
     media = Path(django_settings.MEDIA_ROOT)
     before = _database_contents()
     sent_before = (len(sms), len(mailoutbox))
@@ -477,21 +472,10 @@ def test_a_pdf_worker_killed_mid_render_is_redelivered_and_stores_one_pdf(
 ) -> None:
     case = agreed
     dispute = case.dispute
-    for signatory, signer in [
-        (case.minor, case.guardian),
-        (case.respondent, case.agent),
-        (case.insurer, case.insurer),
-    ]:
-        assert in_person(world, case, signatory, signer).status_code == 201
+    sign_all_but_the_online_signatory(world, case)
 
     # The last signature, on the app server: its commit enqueues generate_document on Redis.
-    last = {
-        "signatory": case.online.pk,
-        "signer": case.online.pk,
-        "signer_name": case.online.party.name,
-        "method": "in_person",
-        "image": IMAGE,
-    }
+    last = {**last_signature_at_the_desk(case), "image": IMAGE}
     request = json.dumps([agreement_url(dispute, "signatures/"), world.mediator.user.pk, last])
     signed = subprocess.run(
         [sys.executable, "-c", APP_SERVER_SIGNS, request],

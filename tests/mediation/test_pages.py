@@ -180,6 +180,29 @@ def queue_cases(world: World) -> dict[str, Dispute]:
     }
 
 
+def medical_case(world: World) -> Dispute:
+    """An unassigned medical case that differs from `queue_cases` in every filter."""
+    return case(
+        world,
+        "registered",
+        "FQ-MED",
+        mediator=None,
+        category="medical",
+        channel="institution",
+        track="administrative",
+        title="术后感染赔偿",
+        received_at=days(-40),
+    )
+
+
+def tab_count(answer: Any, tab: str) -> int | None:
+    """The count a queue page shows beside a tab's name."""
+    found = re.search(
+        rf'data-tab="{tab}">\s*<a[^>]*>[^<]*</a> <span class="count">\((\d+)\)', html(answer)
+    )
+    return int(found.group(1)) if found else None
+
+
 def test_a_mediators_queue_opens_on_their_own_open_cases(
     world: World, queue_cases: dict[str, Dispute]
 ) -> None:
@@ -221,10 +244,7 @@ def test_queue_tabs_list_the_right_cases(
     assert answer.status_code == 200
     assert set(listed(answer)) == expected
     # The tab's count agrees with its list.
-    count = re.search(
-        rf'data-tab="{tab}">\s*<a[^>]*>[^<]*</a> <span class="count">\((\d+)\)', html(answer)
-    )
-    assert count is not None and int(count.group(1)) == len(expected)
+    assert tab_count(answer, tab) == len(expected)
 
 
 def test_a_directors_queue_opens_on_the_unassigned_cases(
@@ -252,17 +272,7 @@ def test_deadlines_are_marked_with_a_class_and_a_word(
 
 
 def test_queue_filters(world: World, queue_cases: dict[str, Dispute]) -> None:
-    medical = case(
-        world,
-        "registered",
-        "FQ-MED",
-        mediator=None,
-        category="medical",
-        channel="institution",
-        track="administrative",
-        title="术后感染赔偿",
-        received_at=days(-40),
-    )
+    medical = medical_case(world)
     insurer = f.OrganizationFactory(name="某财产保险股份有限公司南昌分公司")
     f.CasePartyFactory(dispute=medical, party=insurer, role=PartyRole.THIRD_PARTY)
     client = web(world.director)
@@ -310,17 +320,7 @@ def test_the_all_tabs_count_is_its_lists_and_comes_from_the_kept_figures_when_it
     """A body's "all" count is read from the kept figures when every filter is a slice's
     dimension (a body's whole history counted at every visit, otherwise); either way it is the
     length of the list."""
-    case(
-        world,
-        "registered",
-        "FQ-MED",
-        mediator=None,
-        category="medical",
-        channel="institution",
-        track="administrative",
-        title="术后感染赔偿",
-        received_at=days(-40),
-    )
+    medical_case(world)
     if params.get("mediator") == "second":
         params = {**params, "mediator": str(world.second_mediator.pk)}
     if "received_from" in params:
@@ -329,11 +329,7 @@ def test_the_all_tabs_count_is_its_lists_and_comes_from_the_kept_figures_when_it
     with CaptureQueriesContext(connection) as captured:
         answer = client.get(QUEUE, {"tab": "all", **params})
     assert answer.status_code == 200
-    count = re.search(
-        r'data-tab="all">\s*<a[^>]*>[^<]*</a> <span class="count">\((\d+)\)', html(answer)
-    )
-    assert count is not None
-    assert int(count.group(1)) == len(listed(answer)) > 0
+    assert tab_count(answer, "all") == len(listed(answer)) > 0
     read_kept = any("mediation_figureslice" in q["sql"] for q in captured.captured_queries)
     assert read_kept == kept
 
