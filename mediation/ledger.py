@@ -318,6 +318,8 @@ def _records(data: bytes) -> Iterator[tuple[int, list[Any]]]:
 
 
 def _text(value: Any) -> str:
+    if type(value) is str:  # nearly every value of a CSV: the quick way first
+        return value.strip()
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
@@ -410,16 +412,26 @@ def _date(column: str, raw: Any, today: datetime.date) -> datetime.date | None:
         value = raw
     else:
         text = _text(raw)
-        match = DATE.match(text)
-        if not match:
+        value = _day(text)
+        if value is None:
+            if DATE.match(text):
+                raise _Bad(column, _("“%(value)s” is not a day.") % {"value": text})
             raise _Bad(column, _("“%(value)s” is not a date (YYYY-MM-DD).") % {"value": text[:30]})
-        try:
-            value = datetime.date(*(int(part) for part in match.groups()))
-        except ValueError:
-            raise _Bad(column, _("“%(value)s” is not a day.") % {"value": text}) from None
     if value > today:
         raise _Bad(column, _("The date is in the future."))
     return value
+
+
+@functools.lru_cache(maxsize=8_192)
+def _day(text: str) -> datetime.date | None:
+    """The day `text` names, or None. Cached: a ledger's 100,000 rows name a few thousand days."""
+    match = DATE.match(text)
+    if not match:
+        return None
+    try:
+        return datetime.date(*(int(part) for part in match.groups()))
+    except ValueError:
+        return None
 
 
 def _amount(column: str, raw: Any) -> Decimal | None:
@@ -473,9 +485,9 @@ class _Collector:
     def __init__(self) -> None:
         self.problems: list[tuple[str, str]] = []
 
-    def take(self, check: Callable[[], Any]) -> Any:
+    def take(self, check: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         try:
-            return check()
+            return check(*args, **kwargs)
         except _Bad as exc:
             self.problems.append((exc.column, exc.reason))
             return None
@@ -498,19 +510,19 @@ def _check_row(
 ) -> tuple[LedgerRow | None, list[tuple[str, str]]]:
     """One row on its own: the checked row, or None and every (column, reason) wrong with it."""
     c = _Collector()
-    reference = c.take(lambda: _text_column(raw, "reference", 30, required=True))
-    body = c.take(lambda: _text_column(raw, "body", 100, required=True))
-    mediator = c.take(lambda: _text_column(raw, "mediator", 150, required=False))
-    category = c.take(lambda: _code(CATEGORIES, "category", raw["category"]))
-    track = c.take(lambda: _code(TRACKS, "track", raw["track"], required=False))
-    channel = c.take(lambda: _code(CHANNELS, "channel", raw["channel"]))
-    outcome = c.take(lambda: _code(OUTCOMES, "outcome", raw["outcome"]))
-    received = c.take(lambda: _date("received", raw["received"], today))
-    accepted = c.take(lambda: _date("accepted", raw["accepted"], today))
-    concluded = c.take(lambda: _date("concluded", raw["concluded"], today))
-    claimed = c.take(lambda: _amount("claimed", raw["claimed"]))
-    agreed = c.take(lambda: _amount("agreed", raw["agreed"]))
-    parties = c.take(lambda: _parties(raw["parties"]))
+    reference = c.take(_text_column, raw, "reference", 30, required=True)
+    body = c.take(_text_column, raw, "body", 100, required=True)
+    mediator = c.take(_text_column, raw, "mediator", 150, required=False)
+    category = c.take(_code, CATEGORIES, "category", raw["category"])
+    track = c.take(_code, TRACKS, "track", raw["track"], required=False)
+    channel = c.take(_code, CHANNELS, "channel", raw["channel"])
+    outcome = c.take(_code, OUTCOMES, "outcome", raw["outcome"])
+    received = c.take(_date, "received", raw["received"], today)
+    accepted = c.take(_date, "accepted", raw["accepted"], today)
+    concluded = c.take(_date, "concluded", raw["concluded"], today)
+    claimed = c.take(_amount, "claimed", raw["claimed"])
+    agreed = c.take(_amount, "agreed", raw["agreed"])
+    parties = c.take(_parties, raw["parties"])
 
     if received is None and not _text(raw["received"]):
         c.fail("received", _("Required."))
@@ -780,8 +792,11 @@ def _dispute_values(
     }
 
 
-def _noon(day: datetime.date) -> datetime.datetime:
-    return timezone.make_aware(datetime.datetime.combine(day, datetime.time(12)))
+@functools.lru_cache(maxsize=8_192)
+def _noon(day: datetime.date, zone: datetime.tzinfo) -> datetime.datetime:
+    # Cached, with the zone passed in: looking the current zone up per row (a thread-local
+    # read) took 0.4 s of a 100,000-row import.
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time(12)), zone)
 
 
 def _party_values(kind: str, name: str, organization_type: str) -> dict[str, Any]:
@@ -867,6 +882,7 @@ def _write_chunk(
         [{**values, "represents_id": principal_ids[index]} for values, index in representatives],
     )
 
+    zone = timezone.get_current_timezone()
     bulk.insert_values(
         TransitionLog,
         [
@@ -876,7 +892,7 @@ def _write_chunk(
                 "from_state": "",
                 "to_state": dispute["state"],
                 "actor_id": actor_id,
-                "at": _noon(row.concluded or row.accepted or row.received),
+                "at": _noon(row.concluded or row.accepted or row.received, zone),
                 "reason": source,
                 "data": {"imported": True, "import": import_id, "line": row.line},
             }

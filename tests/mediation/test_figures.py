@@ -458,6 +458,22 @@ def test_percentile_of_counts_is_percentile_cont_of_the_listed_values() -> None:
 # --- concurrent writers on one slice (PostgreSQL) -------------------------------------------------
 
 
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="fillfactor is PostgreSQL's")
+def test_figure_tables_leave_room_on_each_page_for_updates_in_place() -> None:
+    # Every transition adds to a figure row: with room on its page PostgreSQL updates it there
+    # (HOT) instead of writing a new entry in each of the table's six indexes (migration 0014).
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT relname, reloptions FROM pg_class WHERE relname = ANY(%s)",
+            [[FigureSlice._meta.db_table, FigureDays._meta.db_table]],
+        )
+        options = dict(cursor.fetchall())
+    assert options == {
+        FigureSlice._meta.db_table: ["fillfactor=70"],
+        FigureDays._meta.db_table: ["fillfactor=70"],
+    }
+
+
 @needs_postgresql
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_transitions_in_one_slice_keep_it_exact(world: World) -> None:
