@@ -30,6 +30,7 @@ import argparse
 import asyncio
 import datetime
 import json
+import logging
 import os
 import platform
 import random
@@ -41,6 +42,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+import warnings
 from collections import defaultdict
 from pathlib import Path
 from typing import Any
@@ -52,6 +54,17 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 import django  # noqa: E402
 
 django.setup()
+
+# The figures, not the chatter: sign-ins (axes), the demo data's notifications, and WhiteNoise
+# warning that `collectstatic` has not run (no page here needs a static file).
+for _name in (
+    "axes",
+    "celery",
+    "fengqiao.sms",
+    "kombu",
+):
+    logging.getLogger(_name).setLevel(logging.WARNING)
+warnings.filterwarnings("ignore", message="No directory at", module="django.core.handlers.base")
 
 import aiohttp  # noqa: E402
 from django.contrib.auth import get_user_model  # noqa: E402

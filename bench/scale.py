@@ -27,6 +27,7 @@ from __future__ import annotations
 import argparse
 import csv
 import datetime
+import logging
 import os
 import platform
 import random
@@ -35,6 +36,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -46,6 +48,12 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 import django  # noqa: E402
 
 django.setup()
+
+# The figures, not the chatter: sign-ins (axes), the demo data's notifications, and WhiteNoise
+# warning that `collectstatic` has not run (no page here needs a static file).
+for _name in ("axes",):
+    logging.getLogger(_name).setLevel(logging.WARNING)
+warnings.filterwarnings("ignore", message="No directory at", module="django.core.handlers.base")
 
 from django.conf import settings  # noqa: E402
 from django.contrib.auth import get_user_model  # noqa: E402
