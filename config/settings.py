@@ -358,11 +358,18 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     **env.json("CELERY_BROKER_TRANSPORT_OPTIONS", default={}),
 }
 CELERY_TIMEZONE = TIME_ZONE
-# Celery beat (`make serve` starts it): the daily deadline marks of SPEC §4.
+# Celery beat (`make serve` starts it): the daily deadline marks of SPEC §4, at 01:00 in the
+# centre's time zone. FENGQIAO_DEADLINE_CHECK_EVERY (seconds) runs them at that interval instead:
+# for a staging server, and for the test that watches beat fire (tests/mediation/test_beat.py).
+_deadline_check_every = env.int("FENGQIAO_DEADLINE_CHECK_EVERY", default=0)
 CELERY_BEAT_SCHEDULE = {
     "check-deadlines": {
         "task": "mediation.tasks.check_deadlines",
-        "schedule": crontab(hour=1, minute=0),
+        "schedule": (
+            datetime.timedelta(seconds=_deadline_check_every)
+            if _deadline_check_every > 0
+            else crontab(hour=1, minute=0)
+        ),
     },
 }
 

@@ -1,9 +1,11 @@
-"""Shared fixtures: one body with its staff, a second body, two courts, a party with an account."""
+"""Shared fixtures: one body with its staff, a second body, two courts, a party with an account;
+and `stack`, real Redis and Celery processes on the test database (tests/celery_stack.py)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,6 +15,7 @@ from rest_framework.test import APIClient
 from mediation.roles import Role
 from parties.models import PartyRole
 from tests import factories as f
+from tests.celery_stack import Stack, running_stack
 
 
 @dataclass
@@ -120,3 +123,11 @@ def _empty_cache() -> Iterator[None]:
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture
+def stack(tmp_path: Path) -> Iterator[Stack]:
+    """A redis-server of the test's own; `stack.start_worker(name)` and `stack.start_beat()`
+    start Celery on the test database. Needs committed rows: use it in `transaction=True` tests."""
+    with running_stack(tmp_path) as started:
+        yield started
