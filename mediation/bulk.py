@@ -341,7 +341,9 @@ def insert_values(model: type[models.Model], rows: Sequence[dict[str, Any]]) -> 
     columns = [pk_name, *given, *defaults]
     ids = reserve_ids(model, len(rows), using=using)
     sql = _copy_statement(connection, model, [fields[name] for name in columns])
-    wrap = [name in json_fields for name in given]
+    # The row's values in column order in one call; only JSON values are converted one by one.
+    values_of = itemgetter(*given) if len(given) > 1 else (lambda row: (row[given[0]],))
+    json_at = [(index, name) for index, name in enumerate(given) if name in json_fields]
     with (
         transaction.atomic(using=using, savepoint=True),
         connection.cursor() as cursor,
@@ -350,9 +352,10 @@ def insert_values(model: type[models.Model], rows: Sequence[dict[str, Any]]) -> 
     ):
         write_row = copy.write_row
         for pk, row in zip(ids, rows, strict=True):
-            values = [
-                prepared(name, row[name]) if json else row[name]
-                for name, json in zip(given, wrap, strict=True)
-            ]
-            write_row([pk, *values, *fixed])
+            values = values_of(row)
+            if json_at:
+                values = list(values)
+                for index, name in json_at:
+                    values[index] = prepared(name, values[index])
+            write_row((pk, *values, *fixed))
     return ids
