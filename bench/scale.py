@@ -49,10 +49,9 @@ import django  # noqa: E402
 
 django.setup()
 
-# The figures, not the chatter: sign-ins (axes), the demo data's notifications, and WhiteNoise
+# The figures, not the chatter: a sign-in logged per measured session (axes), and WhiteNoise
 # warning that `collectstatic` has not run (no page here needs a static file).
-for _name in ("axes",):
-    logging.getLogger(_name).setLevel(logging.WARNING)
+logging.getLogger("axes").setLevel(logging.WARNING)
 warnings.filterwarnings("ignore", message="No directory at", module="django.core.handlers.base")
 
 from django.conf import settings  # noqa: E402

@@ -22,7 +22,8 @@ from pathlib import Path
 import pytest
 import redis
 from django.conf import settings as django_settings
-from django.db import connection
+
+from tests.config.helpers import database_url
 
 REDIS_SERVER = Path("/usr/bin/redis-server")
 # The virtualenv that runs the suite has the `celery` command next to its Python.
@@ -215,15 +216,10 @@ def running_stack(tmp_path: Path) -> Iterator[Stack]:
             stdout=out,
             stderr=subprocess.STDOUT,
         )
-    db = connection.settings_dict
-    database_url = (
-        f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST'] or 'localhost'}:"
-        f"{db['PORT'] or 5432}/{db['NAME']}"
-    )
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "config.settings",
-        "DATABASE_URL": database_url,  # the test database: the worker sees the test's rows
+        "DATABASE_URL": database_url(),  # the test database: the worker sees the test's rows
         "CELERY_BROKER_URL": f"redis://127.0.0.1:{port}/0",
         "CELERY_BROKER_TRANSPORT_OPTIONS": json.dumps(TRANSPORT_OPTIONS),
         # The same PKI, font cache and file store as the test (tests/documents/conftest.py).

@@ -1,7 +1,7 @@
 """The rates really come from a PostgreSQL read replica when one is configured (issue #7).
 
-`.ci/run` starts a streaming replica of the suite's PostgreSQL on port 5433 and names it in
-`FENGQIAO_TEST_REPLICA_URL` (without a database: the test database, created on the primary, is
+`.ci/run` starts a streaming replica of the suite's PostgreSQL on port 5433 and names the port in
+`FENGQIAO_TEST_REPLICA_PORT` (same host and role; the test database, created on the primary, is
 replicated under the same name). The test pauses the replica's replay, so the replica is behind
 the primary for certain, then asks a process configured with `DATABASE_REPLICA_URL` for the rates
 (routed to the replica, `config/db_routers.py`) and the case list (always the primary): the rates
@@ -14,8 +14,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -28,16 +26,16 @@ from mediation.models import Dispute
 from tests.conftest import World
 from tests.mediation.helpers import dispute_in
 
-from .helpers import ROOT
+from .helpers import database_url, python
 
-REPLICA_URL = os.environ.get("FENGQIAO_TEST_REPLICA_URL", "")
+REPLICA_PORT = int(os.environ.get("FENGQIAO_TEST_REPLICA_PORT") or 0)
 CATCH_UP_SECONDS = 30
 
 pytestmark = [
     pytest.mark.skipif(
-        connection.vendor != "postgresql" or not REPLICA_URL,
-        reason="needs a streaming replica of the suite's PostgreSQL named in "
-        "FENGQIAO_TEST_REPLICA_URL (.ci/run starts one on port 5433)",
+        connection.vendor != "postgresql" or not REPLICA_PORT,
+        reason="needs a streaming replica of the suite's PostgreSQL, its port in "
+        "FENGQIAO_TEST_REPLICA_PORT (.ci/run starts one on 5433)",
     ),
     pytest.mark.django_db(transaction=True),
 ]
@@ -58,27 +56,14 @@ print(json.dumps({"rated": rates.json()["total"]["success"], "listed": listed.js
 """
 
 
-def _url(base: str, database: str) -> str:
-    return base.rstrip("/") + "/" + database
-
-
-def _primary_url() -> str:
-    db = connection.settings_dict
-    return (
-        f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST'] or 'localhost'}:"
-        f"{db['PORT'] or 5432}/{db['NAME']}"
-    )
-
-
 @pytest.fixture
 def replica() -> Iterator[psycopg.Connection[Any]]:
     """A connection to the replica's copy of the test database, its replay running at the end
     whatever happens."""
-    name = connection.settings_dict["NAME"]
     deadline = time.monotonic() + CATCH_UP_SECONDS
     while True:  # the test database was created on the primary a moment ago
         try:
-            replica = psycopg.connect(_url(REPLICA_URL, name), autocommit=True)
+            replica = psycopg.connect(database_url(port=REPLICA_PORT), autocommit=True)
             break
         except psycopg.OperationalError:
             if time.monotonic() > deadline:
@@ -101,19 +86,12 @@ def _caught_up(replica: psycopg.Connection[Any], cases: int) -> None:
 
 
 def _read(user_id: int) -> dict[str, int]:
-    clean = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
-    done = subprocess.run(
-        [sys.executable, "-c", READS, str(user_id)],
-        cwd=ROOT,
-        env={
-            **clean,
-            "DJANGO_SETTINGS_MODULE": "config.settings",
-            "DATABASE_URL": _primary_url(),
-            "DATABASE_REPLICA_URL": _url(REPLICA_URL, connection.settings_dict["NAME"]),
-        },
-        capture_output=True,
-        text=True,
-        timeout=120,
+    done = python(
+        READS,
+        str(user_id),
+        DJANGO_SETTINGS_MODULE="config.settings",
+        DATABASE_URL=database_url(),
+        DATABASE_REPLICA_URL=database_url(port=REPLICA_PORT),
     )
     assert done.returncode == 0, done.stdout + done.stderr
     return json.loads(done.stdout.strip().splitlines()[-1])

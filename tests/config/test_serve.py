@@ -25,7 +25,7 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
-ROOT = Path(__file__).resolve().parents[2]
+from .helpers import ROOT, database_url
 
 pytestmark = pytest.mark.skipif(
     connection.vendor != "postgresql",
@@ -39,23 +39,16 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
-def _url(dbname: str) -> str:
-    """A database of the suite's PostgreSQL server, as a URL (psycopg and DATABASE_URL alike)."""
-    db = settings.DATABASES["default"]
-    host, port = db.get("HOST") or "127.0.0.1", db.get("PORT") or 5432
-    return f"postgres://{db['USER']}:{db['PASSWORD']}@{host}:{port}/{dbname}"
-
-
 def _drop_database(name: str) -> None:
-    with psycopg.connect(_url("postgres"), autocommit=True) as admin:
+    with psycopg.connect(database_url("postgres"), autocommit=True) as admin:
         admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def _fresh_database(name: str) -> str:
     _drop_database(name)
-    with psycopg.connect(_url("postgres"), autocommit=True) as admin:
+    with psycopg.connect(database_url("postgres"), autocommit=True) as admin:
         admin.execute(f'CREATE DATABASE "{name}"')
-    return _url(name)
+    return database_url(name)
 
 
 def _get(url: str, **headers: str) -> tuple[int, dict[str, str], bytes]:

@@ -455,9 +455,6 @@ def test_percentile_of_counts_is_percentile_cont_of_the_listed_values() -> None:
     assert stats.percentile_of_counts(Counter(), 0.5) is None
 
 
-# --- concurrent writers on one slice (PostgreSQL) -------------------------------------------------
-
-
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="fillfactor is PostgreSQL's")
 def test_figure_tables_leave_room_on_each_page_for_updates_in_place() -> None:
     # Every transition adds to a figure row: with room on its page PostgreSQL updates it there
@@ -472,6 +469,9 @@ def test_figure_tables_leave_room_on_each_page_for_updates_in_place() -> None:
         FigureSlice._meta.db_table: ["fillfactor=70"],
         FigureDays._meta.db_table: ["fillfactor=70"],
     }
+
+
+# --- concurrent writers on one slice (PostgreSQL) -------------------------------------------------
 
 
 @needs_postgresql
