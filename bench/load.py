@@ -70,7 +70,7 @@ import aiohttp  # noqa: E402
 from django.contrib.auth import get_user_model  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
-from rest_framework.authtoken.models import Token  # noqa: E402
+from knox.models import AuthToken  # noqa: E402
 
 from mediation.models import Dispute, MediationBody, TransitionLog  # noqa: E402
 from parties.crypto import _derived  # noqa: E402
@@ -99,7 +99,7 @@ def prepare() -> dict[str, Any]:
     clerk = users.get(username="clerk1")
     body = MediationBody.objects.get(pk=clerk.staff_member.body_id)
     tokens = {
-        name: Token.objects.get_or_create(user=users.get(username=name))[0].key
+        name: AuthToken.objects.create(user=users.get(username=name))[1]
         for name in ("clerk1", "director1")
     }
     detail = Dispute.objects.filter(body=body).order_by("pk").values_list("pk", flat=True).first()

@@ -8,7 +8,13 @@ from documents.api.urls import urlpatterns as documents_urls
 from mediation.api.reference_views import CourtViewSet, MediationBodyViewSet, MediatorViewSet
 from mediation.api.stats import RatesView
 from mediation.api.views import DisputeViewSet
-from parties.api_views import PersonalDataErasureView, PersonalDataExportView
+from parties.api_views import (
+    PersonalDataErasureView,
+    PersonalDataExportView,
+    PhoneChangeCodeView,
+    PhoneChangeView,
+    PortalAccountView,
+)
 
 router = DefaultRouter()
 router.register("disputes", DisputeViewSet, basename="dispute")
@@ -20,7 +26,7 @@ router.register("courts", CourtViewSet, basename="court")
 urlpatterns = [
     *documents_urls,
     path("stats/rates/", RatesView.as_view(), name="api-rates"),
-    # Issue #7: a party's personal data on request (parties/personal_data.py).
+    # A body's record of a party: personal data on request, the portal account, a new phone.
     path(
         "parties/<int:party_id>/personal-data/export/",
         PersonalDataExportView.as_view(),
@@ -30,6 +36,17 @@ urlpatterns = [
         "parties/<int:party_id>/personal-data/erase/",
         PersonalDataErasureView.as_view(),
         name="api-personal-data-erase",
+    ),
+    path("parties/<int:party_id>/phone/", PhoneChangeView.as_view(), name="api-party-phone"),
+    path(
+        "parties/<int:party_id>/phone/code/",
+        PhoneChangeCodeView.as_view(),
+        name="api-party-phone-code",
+    ),
+    path(
+        "parties/<int:party_id>/portal-account/",
+        PortalAccountView.as_view(),
+        name="api-party-portal-account",
     ),
     *router.urls,
 ]

@@ -31,7 +31,8 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "rest_framework",
-    "rest_framework.authtoken",
+    # API tokens stored hashed, expiring (config/tokens.py).
+    "knox",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -42,6 +43,9 @@ INSTALLED_APPS = [
     "parties",
     "mediation",
     "documents",
+    # The project's own app: system checks, token revocation, one-time form tokens and their
+    # migrations (config/apps.py).
+    "config.apps.ConfigConfig",
 ]
 
 MIDDLEWARE = [
@@ -49,6 +53,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # After WhiteNoise, so static files keep their cache lifetime; everything else is no-store.
+    "config.caching.NoStoreMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "config.observability.IdleTimeoutMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -113,6 +119,23 @@ FENGQIAO_SEARCH_KEY = env.str("FENGQIAO_SEARCH_KEY", default="")
 FENGQIAO_RATE_OTP = env.str("FENGQIAO_RATE_OTP", default="10/m")
 FENGQIAO_RATE_VERIFY = env.str("FENGQIAO_RATE_VERIFY", default="30/m")
 RATELIMIT_VIEW = "config.views.rate_limited"
+# Password reset by e-mail (config/accounts.py): off unless turned on here, and then only with an
+# e-mail backend that delivers (not the console's); asking for a reset mail is limited per client
+# address and per e-mail address.
+FENGQIAO_PASSWORD_RESET = env.bool("FENGQIAO_PASSWORD_RESET", default=False)
+FENGQIAO_RATE_PASSWORD_RESET = env.str("FENGQIAO_RATE_PASSWORD_RESET", default="5/h")
+# A reset link works once, within the hour (Django's default is three days).
+PASSWORD_RESET_TIMEOUT = 60 * 60
+# API tokens (django-rest-knox, config/tokens.py): a new one at every sign-in, kept as a digest,
+# valid this many hours, revoked on sign-out and when the password changes.
+FENGQIAO_API_TOKEN_HOURS = env.float("FENGQIAO_API_TOKEN_HOURS", default=12)
+REST_KNOX = {
+    "TOKEN_TTL": datetime.timedelta(hours=FENGQIAO_API_TOKEN_HOURS),
+    # Clients send `Authorization: Token <key>`, as with DRF's own tokens before.
+    "AUTH_HEADER_PREFIX": "Token",
+    # A fixed lifetime from sign-in: use does not extend it.
+    "AUTO_REFRESH": False,
+}
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
@@ -224,13 +247,19 @@ LOGOUT_REDIRECT_URL = "home"
 REST_FRAMEWORK = {
     # Token first: its WWW-Authenticate header makes an anonymous request a 401, not a 403.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "config.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    # The API takes JSON bodies only: a form cannot carry nested parties, obligations, lists or
+    # null, and no endpoint takes a file (ledgers are uploaded on a page). Anything else is 415.
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
+    # Query parameters are checked as the schema states them (mediation/api/filtering.py).
+    "DEFAULT_FILTER_BACKENDS": ["mediation.api.filtering.StrictFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "mediation.api.pagination.StandardPagination",
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # Every operation's refusals and bounds in the schema (config/schema.py).
+    "DEFAULT_SCHEMA_CLASS": "config.schema.AutoSchema",
     "EXCEPTION_HANDLER": "mediation.api.exceptions.exception_handler",
     "COERCE_DECIMAL_TO_STRING": True,
 }
@@ -245,6 +274,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # One operation per transition, each with its own body (config/schema.py).
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "config.schema.split_path_parameter",
+    ],
     # One schema name per choice set, however many fields use it.
     "ENUM_NAME_OVERRIDES": {
         "DisputeStateEnum": "mediation.choices.State",
@@ -253,6 +287,10 @@ SPECTACULAR_SETTINGS = {
         "ReferralStateEnum": "courts.models.ReferralState",
         "ReferralKindEnum": "courts.models.ReferralKind",
         "ReferralDecisionEnum": "courts.models.ReferralDecision",
+        "MediationBodyKindEnum": "mediation.choices.BodyKind",
+        "ScheduleEnum": "documents.models.Schedule",
+        "PaymentMethodEnum": "documents.models.PaymentMethod",
+        "SessionKindEnum": "mediation.choices.SessionKind",
     },
 }
 
@@ -380,3 +418,20 @@ FENGQIAO_LEDGER_MAX_BYTES = env.int("FENGQIAO_LEDGER_MAX_BYTES", default=32_000_
 FENGQIAO_LEDGER_MAX_ROWS = env.int("FENGQIAO_LEDGER_MAX_ROWS", default=200_000)
 # How many row errors an import's report keeps (the count of all of them is kept too).
 FENGQIAO_LEDGER_MAX_ERRORS = env.int("FENGQIAO_LEDGER_MAX_ERRORS", default=2_000)
+# An XLSX is read as a stream within these limits (mediation/xlsx.py), whatever its ZIP claims.
+# A 100,000-row ledger as openpyxl saves it (inline strings, Chinese as &#…; references) unpacks
+# to 105 MB in 1.3 million cells; saved by Excel (shared strings) it is smaller, with about two
+# new texts a row (the reference, the parties): some 200,000 texts of 7 million characters. The
+# limits leave room for the 200,000 rows allowed and extra columns; a cell holds at most what
+# Excel lets one hold.
+FENGQIAO_LEDGER_XLSX_MAX_UNPACKED_BYTES = env.int(
+    "FENGQIAO_LEDGER_XLSX_MAX_UNPACKED_BYTES", default=256_000_000
+)
+FENGQIAO_LEDGER_XLSX_MAX_CELLS = env.int("FENGQIAO_LEDGER_XLSX_MAX_CELLS", default=5_000_000)
+FENGQIAO_LEDGER_XLSX_MAX_SHARED_STRINGS = env.int(
+    "FENGQIAO_LEDGER_XLSX_MAX_SHARED_STRINGS", default=1_500_000
+)
+FENGQIAO_LEDGER_XLSX_MAX_SHARED_STRINGS_CHARS = env.int(
+    "FENGQIAO_LEDGER_XLSX_MAX_SHARED_STRINGS_CHARS", default=32_000_000
+)
+FENGQIAO_LEDGER_XLSX_MAX_CELL_CHARS = env.int("FENGQIAO_LEDGER_XLSX_MAX_CELL_CHARS", default=32_767)

@@ -11,10 +11,15 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonRes
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import ngettext
-from rest_framework.authtoken.views import ObtainAuthToken
-from rest_framework.exceptions import ValidationError
+from django.views.defaults import page_not_found
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from knox.views import LoginView
+from rest_framework.authtoken.serializers import AuthTokenSerializer
+from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 
+from config.tokens import IssuedTokenSerializer, forget_expired
 from mediation.roles import Role, scope_of
 
 
@@ -25,7 +30,7 @@ def start(request: HttpRequest) -> HttpResponseRedirect:
         return HttpResponseRedirect(reverse("workbench:queue"))
     if scope.has(Role.COURT) and scope.court_id is not None:
         return HttpResponseRedirect(reverse("courts:inbox"))
-    if scope.party_id is not None:
+    if scope.is_portal_user:
         return HttpResponseRedirect(reverse("portal:cases"))
     if scope.has(Role.ANALYST):
         return HttpResponseRedirect(reverse("dashboard:page"))
@@ -54,17 +59,46 @@ def locked_out(
     return render(request, "registration/locked_out.html", {"message": message}, status=429)
 
 
-class TokenView(ObtainAuthToken):
-    """DRF's token endpoint with django-axes' lockout answered as 429, as the sign-in page does.
+class TokenView(LoginView):
+    """Signs in with a user name and password and answers a new API token and its expiry
+    (django-rest-knox, config/tokens.py), with django-axes' lockout answered as 429, as the
+    sign-in page does.
 
     Axes marks a locked-out attempt on the request it was given, which here is DRF's wrapper,
     not the Django request its middleware looks at: without this the lock still holds (no token
     is issued) but the answer is a plain 400."""
 
-    def post(self, request: Request, *args: Any, **kwargs: Any) -> HttpResponse:
+    # The credentials are in the body: no header or session is looked at (or CSRF-checked).
+    authentication_classes = ()
+    permission_classes = (AllowAny,)
+
+    @extend_schema(
+        request=AuthTokenSerializer,
+        responses={
+            200: IssuedTokenSerializer,
+            400: OpenApiResponse(description="Wrong user name or password."),
+            429: OpenApiResponse(description="Too many failed sign-ins: locked out for a while."),
+        },
+    )
+    def post(self, request: Request, format: Any = None) -> HttpResponse:
+        serializer = AuthTokenSerializer(data=request.data, context={"request": request})
         try:
-            return super().post(request, *args, **kwargs)
+            serializer.is_valid(raise_exception=True)
         except ValidationError:
             if getattr(request, "axes_locked_out", False):
                 return locked_out(request._request, None, None)
             raise
+        user = serializer.validated_data["user"]
+        forget_expired(user)
+        # knox issues the token to request.user (and sends user_logged_in, which resets the
+        # user's failure count in axes as a page sign-in does).
+        request.user = user
+        return super().post(request, format)
+
+
+def not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """A URL that matches nothing: under /api/ the JSON error every API answer has (the schema
+    documents no HTML), elsewhere Django's page."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": str(NotFound.default_detail)}, status=404)
+    return page_not_found(request, exception)

@@ -21,6 +21,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
+from config.formtokens import one_submission
 from courts import rules, selectors, services
 from courts.api.filters import ReferralFilter
 from courts.forms import STEP_FORMS, StepForm
@@ -215,6 +216,7 @@ def referral_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
+@one_submission
 def referral_step(request: HttpRequest, pk: int, name: str) -> HttpResponse:
     """Take one step through `courts.services`; the page again on any refusal, never a 500."""
     form_class = STEP_FORMS.get(name)

@@ -8,6 +8,7 @@ often or concurrently it is asked for (it holds the case's row lock while it ren
 from __future__ import annotations
 
 import base64
+import logging
 import secrets
 from decimal import Decimal
 from typing import Any
@@ -25,6 +26,8 @@ from parties.models import CaseParty
 
 from . import storage
 from .models import Agreement, Document, DocumentKind, DocumentLanguage, Signature
+
+logger = logging.getLogger("fengqiao.documents")
 
 # Alphabet of verification codes: no 0/O or 1/I/L, so a code read off paper is typed right.
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
@@ -332,3 +335,19 @@ def preview_agreement(dispute: Dispute, lang: str = DocumentLanguage.ZH_HANS) ->
     context = build_context(dispute, DocumentKind.AGREEMENT, lang)
     context["draft"] = True
     return render_pdf(DocumentKind.AGREEMENT, context, lang=lang)
+
+
+def pdf_of(document: Document) -> bytes:
+    """The stored PDF of an issued document, for a download. A copy damaged or gone from
+    storage is refused (409) and logged for whoever runs the server: it is the issued document,
+    so it is never silently made again."""
+    try:
+        return storage.read(document.file)
+    except OSError as exc:
+        logger.error("Stored copy of document %s cannot be served: %s", document.pk, exc)
+        raise Conflict(
+            _(
+                "The stored copy of this document is damaged or missing and cannot be served. "
+                "The body has been told; ask it for a copy."
+            )
+        ) from exc

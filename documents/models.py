@@ -242,6 +242,19 @@ class OneTimeCode(models.Model):
     def __str__(self) -> str:
         return f"{self.purpose} for {self.user_id}"
 
+    def spend_attempt(self) -> bool:
+        """Count one try of this code, before it is compared with what was typed: True while it
+        had tries left (FENGQIAO_OTP_MAX_ATTEMPTS), False once they are spent.
+
+        One conditional UPDATE, not a read and a write: of any number of simultaneous tries, at
+        most the limit are counted and get to compare. The count belongs to the caller's
+        transaction, which must commit it whether or not the code turns out right."""
+        limit = settings.FENGQIAO_OTP_MAX_ATTEMPTS
+        counted = OneTimeCode.objects.filter(pk=self.pk, attempts__lt=limit).update(
+            attempts=models.F("attempts") + 1
+        )
+        return counted == 1
+
 
 class StoredFile(models.Model):
     """A file stored once under its SHA-256 and never overwritten."""

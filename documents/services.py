@@ -12,6 +12,8 @@ from __future__ import annotations
 import datetime
 import io
 import secrets
+import struct
+import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -21,7 +23,6 @@ from django.conf import settings
 from django.contrib.auth.hashers import check_password, make_password
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from PIL import Image, UnidentifiedImageError
@@ -31,7 +32,7 @@ from mediation.choices import State
 from mediation.exceptions import Conflict, Forbidden
 from mediation.models import Dispute
 from mediation.roles import scope_of
-from parties.models import CaseParty
+from parties.models import CaseParty, PortalAccount
 from parties.validators import mask_phone
 
 from . import agreements
@@ -46,12 +47,34 @@ from .models import (
 )
 from .signatories import SignatoryStatus, signing_status
 
-EDITABLE_STATES = (State.MEDIATING, State.AGREED)
+# Terms are edited while mediating only. Once agreed they are what the parties are signing:
+# changing them takes `revise` with a reason (SPEC §3), which voids the signatures given, so a
+# signed version is never replaced without a recorded why.
+EDITABLE_STATES = (State.MEDIATING,)
 MAX_CLAUSES = 50
 MAX_OBLIGATIONS = 20
 MAX_INSTALMENTS = 60
 # A drawn signature is a few hundred pixels wide; anything far bigger is not a signature.
 MAX_SIGNATURE_PIXELS = 2000 * 1000
+# The signature pad is 480×160; below 80×30 a signature cannot be read on the printed agreement.
+MIN_SIGNATURE_SIZE = (80, 30)
+# Dark pixels a drawing needs to count as a signature. Drawn in chromium on the pad (2.5 px
+# pen), a small quick 丁一 leaves about 360, a two-character name 900 and more, a single 60-px
+# stroke 120, a tap 4 and a flick 30: 150 refuses taps, flicks and lone strokes with a wide
+# margin below the shortest real name.
+MIN_SIGNATURE_INK = 150
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+PNG_END = b"\x00\x00\x00\x00IEND\xaeB`\x82"  # the empty IEND chunk a complete PNG ends with
+# Adam7 interlacing: each pass's first column and row, and its steps across and down.
+ADAM7_PASSES = (
+    (0, 0, 8, 8),
+    (4, 0, 8, 8),
+    (0, 4, 4, 8),
+    (2, 0, 4, 4),
+    (0, 2, 2, 4),
+    (1, 0, 2, 2),
+    (0, 1, 1, 2),
+)
 
 
 @dataclass
@@ -103,17 +126,31 @@ def _lock(actor: Any, dispute_id: Any) -> Dispute:
     return dispute_services.lock_visible_dispute(actor, dispute_id)
 
 
-def _check_editable(actor: Any, dispute: Dispute) -> None:
-    if dispute.state not in EDITABLE_STATES:
-        raise Conflict(
+def editing_refused(dispute: Dispute) -> Conflict | None:
+    """Why the agreement cannot be edited in the case's state now; None while mediating."""
+    if dispute.state in EDITABLE_STATES:
+        return None
+    if dispute.state == State.AGREED:
+        return Conflict(
             _(
-                "The agreement can be edited only while the case is being mediated or agreed; "
-                "it is “%(state)s”."
+                "The agreement has been agreed and is waiting for signatures, so it cannot be "
+                "edited. To change it, take “Revise agreement” on the case with a reason first: "
+                "the signatures already given become void."
             )
-            % {"state": dispute.get_state_display()}
         )
+    return Conflict(
+        _("The agreement can be edited only while the case is being mediated; it is “%(state)s”.")
+        % {"state": dispute.get_state_display()}
+    )
+
+
+def _check_editable(actor: Any, dispute: Dispute) -> None:
+    # Who first: someone who may never edit it is told so (403), not to wait or revise (409).
     if not scope_of(actor).is_mediator(dispute.mediator_id):
         raise Forbidden(_("Only the case's mediator may edit the agreement."))
+    refused = editing_refused(dispute)
+    if refused is not None:
+        raise refused
 
 
 # --- editing -------------------------------------------------------------------------------------
@@ -237,15 +274,16 @@ def _purpose(agreement: Agreement, version: int, signer: CaseParty) -> str:
 
 
 def _portal_signer(actor: Any, dispute: Dispute, signatory_id: Any) -> CaseParty:
-    """The case party the portal user signs as, for `signatory_id`: themselves or their
-    principal. Anyone else is refused."""
+    """The case party the portal user signs as, for `signatory_id`: a record their account acts
+    for, or the principal such a record represents as agent or guardian. Anyone else is
+    refused."""
     scope = scope_of(actor)
-    mine = CaseParty.objects.filter(dispute=dispute, party__user_id=getattr(actor, "pk", None))
+    if not scope.is_portal_user:
+        raise Forbidden(_("Online signing is for parties with a portal account."))
+    mine = CaseParty.objects.filter(dispute=dispute, party__user_id=actor.pk)
     for cp in mine.select_related("party"):
         if cp.pk == _as_int(signatory_id) or cp.represents_id == _as_int(signatory_id):
             return cp
-    if scope.party_id is None:
-        raise Forbidden(_("Online signing is for parties with a portal account."))
     raise ValidationError({"signatory": _("You can sign only for yourself or whom you represent.")})
 
 
@@ -276,7 +314,8 @@ def request_signing_code(*, actor: Any, dispute_id: Any, signatory: Any) -> str:
         raise Conflict(_("The agreement is not ready to be signed."))
     agreement = _agreement_of(dispute)
     signer = _portal_signer(actor, dispute, signatory)
-    phone = signer.party.phone
+    # The number the signer's own account proved, never the one a body keeps on its record.
+    phone = PortalAccount.objects.filter(user=actor).values_list("phone", flat=True).first()
     if not phone:
         raise ValidationError(
             {"signatory": _("No mobile number is recorded for you; sign in person instead.")}
@@ -303,17 +342,13 @@ def request_signing_code(*, actor: Any, dispute_id: Any, signatory: Any) -> str:
     return mask_phone(phone)
 
 
-class _WrongCode(Exception):
-    """A wrong code: the caller's transaction rolls back, then the attempt is counted."""
+def _check_code(actor: Any, purpose: str, code: str) -> bool:
+    """Spend the code: True. A wrong code, its attempt counted: False, and the caller must
+    commit (it has written nothing else yet) and refuse. Expired, unrequested or overused codes
+    answer 400.
 
-    def __init__(self, otp_id: int) -> None:
-        super().__init__(otp_id)
-        self.otp_id = otp_id
-
-
-def _check_code(actor: Any, purpose: str, code: str) -> None:
-    """Spend the code. Expired, unrequested or overused codes answer 400; a wrong one raises
-    `_WrongCode` so that `record_signature` can count the attempt after rolling back."""
+    The attempt is counted before the code is compared, by one conditional UPDATE: of any
+    number of simultaneous tries, at most FENGQIAO_OTP_MAX_ATTEMPTS are counted and compared."""
     now = timezone.now()
     otp = (
         OneTimeCode.objects.select_for_update()
@@ -324,20 +359,74 @@ def _check_code(actor: Any, purpose: str, code: str) -> None:
         raise ValidationError(
             {"code": _("The code has expired or was not requested; ask for a new one.")}
         )
-    if otp.attempts >= settings.FENGQIAO_OTP_MAX_ATTEMPTS:
+    if not otp.spend_attempt():
         raise ValidationError({"code": _("Too many wrong codes; ask for a new one.")})
     if not code or not check_password(code.strip(), otp.code_hash):
-        raise _WrongCode(otp.pk)
+        return False
     otp.used_at = now
     otp.save(update_fields=["used_at"])
+    return True
 
 
 # --- signatures ----------------------------------------------------------------------------------
 
 
+def _png_pixels_complete(data: bytes) -> bool:
+    """Whether the PNG's compressed pixel data (its IDAT chunks) inflate to exactly the rows its
+    header announces. Pillow's own decoding would say so, but not in a process where a library
+    has set `ImageFile.LOAD_TRUNCATED_IMAGES` (WeasyPrint does, on import): there a cut image
+    decodes silently, its missing rows left blank. Run after `Image.verify()`, which has checked
+    the chunks' lengths and CRCs."""
+    header, idat, position = b"", [], len(PNG_MAGIC)
+    while position + 8 <= len(data):
+        length, kind = struct.unpack(">I4s", data[position : position + 8])
+        body = data[position + 8 : position + 8 + length]
+        if kind == b"IHDR":
+            header = body
+        elif kind == b"IDAT":
+            idat.append(body)
+        position += 12 + length
+    if len(header) != 13:
+        return False
+    width, height, depth, colour, _method, _filter, interlace = struct.unpack(">IIBBBBB", header)
+    channels = {0: 1, 2: 3, 3: 1, 4: 2, 6: 4}.get(colour)
+    if channels is None:
+        return False
+
+    def rows(w: int, h: int) -> int:  # each row: a filter byte and its packed pixels
+        return 0 if w <= 0 or h <= 0 else h * (1 + (w * channels * depth + 7) // 8)
+
+    if interlace:  # Adam7: seven passes, each a smaller image of its own
+        expected = sum(
+            rows((width - x + dx - 1) // dx, (height - y + dy - 1) // dy)
+            for x, y, dx, dy in ADAM7_PASSES
+        )
+    else:
+        expected = rows(width, height)
+    inflater = zlib.decompressobj()
+    try:
+        pixels = inflater.decompress(b"".join(idat), expected + 1)
+    except zlib.error:
+        return False
+    return len(pixels) == expected and inflater.eof
+
+
+def _ink_pixels(image: Image.Image) -> int:
+    """Pixels at least half dark once the drawing is laid on white paper."""
+    paper = Image.new("RGBA", image.size, (255, 255, 255, 255))
+    grey = Image.alpha_composite(paper, image).convert("L")
+    return sum(grey.histogram()[:128])
+
+
 def clean_signature_image(data: bytes) -> bytes:
-    """A drawn signature as a small PNG: size and format checked, re-encoded (no metadata, no
-    smuggled content)."""
+    """A drawn signature, checked and re-encoded as PNG: what is stored is the decoded drawing
+    that was checked (no metadata, nothing smuggled after it).
+
+    Refused with a field error on `image`: anything but a complete PNG (recognised by its bytes,
+    not by what the client calls it; cut or damaged files fail the chunk checks or the full
+    decoding), images too small to show a signature or absurdly large in pixels, and drawings
+    with too little ink to be a signature (a blank pad, a tap).
+    """
     limit = settings.FENGQIAO_SIGNATURE_IMAGE_MAX_BYTES
     if not data:
         raise ValidationError({"image": _("Draw the signature.")})
@@ -348,19 +437,48 @@ def clean_signature_image(data: bytes) -> bytes:
                 % {"kb": limit // 1024}
             }
         )
+    if not data.startswith(PNG_MAGIC):
+        raise ValidationError({"image": _("The signature must be a PNG image.")})
+    damaged = ValidationError(
+        {"image": _("The signature image is incomplete or damaged: draw the signature again.")}
+    )
+    if not data.endswith(PNG_END):
+        raise damaged
     try:
-        with Image.open(io.BytesIO(data)) as image:
-            if image.format not in ("PNG", "JPEG"):
-                raise ValidationError({"image": _("The signature must be a PNG or JPEG image.")})
-            if image.width * image.height > MAX_SIGNATURE_PIXELS:
+        with Image.open(io.BytesIO(data), formats=["PNG"]) as image:
+            width, height = image.size
+            if width < MIN_SIGNATURE_SIZE[0] or height < MIN_SIGNATURE_SIZE[1]:
+                raise ValidationError(
+                    {
+                        "image": _(
+                            "The signature image is too small: at least %(width)d×%(height)d "
+                            "pixels."
+                        )
+                        % {"width": MIN_SIGNATURE_SIZE[0], "height": MIN_SIGNATURE_SIZE[1]}
+                    }
+                )
+            if width * height > MAX_SIGNATURE_PIXELS:
                 raise ValidationError({"image": _("The signature image is too large.")})
+            image.verify()
+        if not _png_pixels_complete(data):
+            raise damaged
+        with Image.open(io.BytesIO(data), formats=["PNG"]) as image:
             image.load()
-            out = io.BytesIO()
-            image.convert("LA" if image.mode in ("L", "LA", "1") else "RGBA").save(
-                out, format="PNG", optimize=True
-            )
-    except (UnidentifiedImageError, OSError, Image.DecompressionBombError) as exc:
-        raise ValidationError({"image": _("The signature is not a readable image.")}) from exc
+            drawing = image.convert("RGBA")
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, struct.error) as exc:
+        # Pillow reports a bad chunk as SyntaxError, a bad CRC or a cut file as OSError.
+        raise damaged from exc
+    except Image.DecompressionBombError as exc:
+        raise ValidationError({"image": _("The signature image is too large.")}) from exc
+    ink = _ink_pixels(drawing)
+    if ink < MIN_SIGNATURE_INK:
+        raise ValidationError(
+            {"image": _("The signature pad is blank or almost blank: draw the signature.")}
+        )
+    if ink > width * height // 2:
+        raise ValidationError({"image": _("This does not look like a drawn signature.")})
+    out = io.BytesIO()
+    drawing.save(out, format="PNG", optimize=True)
     return out.getvalue()
 
 
@@ -372,17 +490,18 @@ def record_signature(
     *, actor: Any, dispute_id: Any, data: SignatureInput, ip: str | None = None
 ) -> SigningResult:
     """One signatory signs the current version. The last signature fires the case's `sign`."""
-    try:
-        return _record_signature(actor=actor, dispute_id=dispute_id, data=data, ip=ip)
-    except _WrongCode as exc:
-        OneTimeCode.objects.filter(pk=exc.otp_id).update(attempts=F("attempts") + 1)
-        raise ValidationError({"code": _("The code is not correct.")}) from None
+    result = _record_signature(actor=actor, dispute_id=dispute_id, data=data, ip=ip)
+    if result is None:
+        # A wrong code: its attempt was committed with the transaction that found the code,
+        # which returned rather than raised so as not to roll the count back.
+        raise ValidationError({"code": _("The code is not correct.")})
+    return result
 
 
 @transaction.atomic
 def _record_signature(
     *, actor: Any, dispute_id: Any, data: SignatureInput, ip: str | None
-) -> SigningResult:
+) -> SigningResult | None:
     dispute = _lock(actor, dispute_id)
     if dispute.state != State.AGREED:
         raise Conflict(
@@ -431,7 +550,8 @@ def _record_signature(
             raise ValidationError(
                 {"signatory": _("You can sign only for yourself or whom you represent.")}
             )
-        _check_code(actor, _purpose(agreement, version.number, signer), data.code)
+        if not _check_code(actor, _purpose(agreement, version.number, signer), data.code):
+            return None  # nothing written but the attempt, which must be committed
         image = b""
     else:
         raise ValidationError({"method": _("Choose in_person or online.")})

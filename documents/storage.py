@@ -38,10 +38,15 @@ def store(data: bytes, content_type: str) -> StoredFile:
         return StoredFile.objects.get(pk=digest)
 
 
+class DamagedFile(OSError):
+    """A stored file whose bytes no longer match its SHA-256: altered or corrupted in storage."""
+
+
 def read(stored: StoredFile) -> bytes:
-    """The file's bytes, checked against its name: storage that lost integrity says so."""
+    """The file's bytes, checked against its name: storage that lost integrity says so
+    (`DamagedFile`; a file gone from storage raises FileNotFoundError, also an OSError)."""
     with default_storage.open(stored.path, "rb") as handle:
         data = handle.read()
     if sha256_of(data) != stored.sha256:
-        raise OSError(f"Stored file {stored.path} does not match its SHA-256.")
+        raise DamagedFile(f"Stored file {stored.path} does not match its SHA-256.")
     return data

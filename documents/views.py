@@ -2,11 +2,16 @@
 
 Anyone holding a document may check it, so the page shows no personal data: people's names are
 masked, no ID or phone numbers appear. An uploaded PDF is compared byte for byte (by SHA-256)
-with the stored one, and its own PAdES signature is checked.
+with the document as issued, and its own PAdES signature is checked.
+
+The page answers 200 for any code we issued, 404 for any other. When the body's stored copy is
+damaged or gone, it says so instead of failing: the SHA-256 recorded at issue still tells whether
+an uploaded copy is the document as issued.
 """
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from django import forms
@@ -24,6 +29,8 @@ from .models import Document
 from .signing import verify_pdf
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
+
+logger = logging.getLogger(__name__)
 
 
 class UploadForm(forms.Form):
@@ -61,11 +68,17 @@ def verify(request: HttpRequest, code: str) -> HttpResponse:
     )
     if document is None:
         raise Http404(_("No document has this verification code."))
-    stored_check = verify_pdf(storage.read(document.file))
+    try:
+        stored_check = verify_pdf(storage.read(document.file))
+        stored_damaged = False
+    except OSError:  # altered, corrupted or lost in storage: say so, and alert whoever runs it
+        logger.exception("Stored copy of document %s cannot be read intact", document.pk)
+        stored_check, stored_damaged = None, True
     context: dict[str, Any] = {
         "document": document,
         "parties": _parties(document),
         "stored_check": stored_check,
+        "stored_damaged": stored_damaged,
         "form": UploadForm(),
         "upload": None,
     }

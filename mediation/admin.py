@@ -137,8 +137,8 @@ class TransitionLogAdmin(admin.ModelAdmin):
 
 @admin.register(MediationSession)
 class MediationSessionAdmin(admin.ModelAdmin):
-    list_display = ["dispute", "scheduled_at", "place", "status"]
-    list_filter = ["status"]
+    list_display = ["dispute", "scheduled_at", "place", "kind", "status"]
+    list_filter = ["kind", "status"]
     search_fields = ["dispute__reference", "place"]
     readonly_fields = ["dispute"]
 

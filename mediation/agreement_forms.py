@@ -28,7 +28,7 @@ from documents.models import Agreement, PaymentMethod, Schedule
 from documents.services import AgreementInput, InstalmentInput, ObligationInput
 from parties.models import PRINCIPAL_ROLES, CaseParty
 
-from .choices import SessionStatus
+from .choices import SessionKind, SessionStatus
 from .forms import ErrorMappingMixin, active_mediators
 from .models import Dispute, Mediator
 
@@ -83,6 +83,14 @@ class SessionForm(ErrorMappingMixin, forms.Form):
         label=_("Status"),
         choices=[(s.value, s.label) for s in (SessionStatus.SCHEDULED, SessionStatus.HELD)],
         initial=SessionStatus.SCHEDULED,
+    )
+    # Not required: a form posted without it (an older page) schedules a joint session.
+    kind = forms.ChoiceField(
+        label=_("Kind of session"),
+        choices=SessionKind.choices,
+        initial=SessionKind.JOINT,
+        required=False,
+        help_text=_("A caucus's minutes are read by the body's staff only."),
     )
     minutes = forms.CharField(
         label=_("Minutes"),

@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from config.formtokens import one_submission
 from config.observability import client_address
 from documents import services as document_services
 from documents.models import Agreement
@@ -26,7 +27,7 @@ from documents.signatories import SignatoryStatus, signing_status
 
 from .agreement_forms import AgreementEditor, SignatureForm, yuan
 from .choices import State
-from .exceptions import Conflict, Forbidden, NotFound, ServiceError
+from .exceptions import Forbidden, NotFound, ServiceError
 from .models import Dispute
 from .roles import scope_of
 from .views import _forbidden, _get_case
@@ -59,26 +60,24 @@ def _editor_page(
 
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
+@one_submission
 def agreement(request: HttpRequest, pk: int) -> HttpResponse:
     """Edit the agreement: every save is a new version (`documents.services.save_agreement`)."""
     dispute = _get_case(request.user, pk)
     if not scope_of(request.user).is_mediator(dispute.mediator_id):
         return _forbidden(request, _("Only the case's mediator may edit the agreement."))
     current = Agreement.objects.filter(dispute=dispute).first()
-    if request.method != "POST":
+    refused = document_services.editing_refused(dispute)
+    if refused is not None:
+        # The agreement read-only, with why and what to do instead. Reading an agreed agreement
+        # is ordinary (200); a save sent anyway, or the editor of a case past agreeing, is 409.
+        status = 200 if request.method != "POST" and dispute.state == State.AGREED else 409
         editor = AgreementEditor(dispute, current)
-        if dispute.state not in EDITABLE_STATES:
-            refused = Conflict(
-                _(
-                    "The agreement can be edited only while the case is being mediated or "
-                    "agreed; it is “%(state)s”."
-                )
-                % {"state": dispute.get_state_display()}
-            )
-            return _editor_page(
-                request, dispute, editor, agreement=current, error=refused, status=409
-            )
-        return _editor_page(request, dispute, editor, agreement=current)
+        return _editor_page(
+            request, dispute, editor, agreement=current, error=refused, status=status
+        )
+    if request.method != "POST":
+        return _editor_page(request, dispute, AgreementEditor(dispute, current), agreement=current)
 
     editor = AgreementEditor(dispute, current, request.POST)
     action = request.POST.get("action", "")
@@ -170,6 +169,7 @@ def _signing_page(
 
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
+@one_submission
 def signing(request: HttpRequest, pk: int) -> HttpResponse:
     """Collect the parties' drawn signatures on the mediator's device."""
     dispute = _get_case(request.user, pk)

@@ -1,4 +1,4 @@
-"""The audit page for directors (issue #7): who changed which field of a body's disputes, their
+"""The audit page for directors: who changed which field of a body's disputes, their
 parties and agreements, from the field history django-simple-history keeps.
 
 The transition log says what happened to a case; the field history says what was edited in
@@ -90,7 +90,9 @@ def _histories(body_id: int | None) -> list[tuple[str, QuerySet[Any]]]:
     if body_id is not None:
         disputes = disputes.filter(body_id=body_id)
         agreements = agreements.filter(dispute__body_id=body_id)
-        parties = parties.filter(id__in=Party.objects.filter(case_roles__dispute__body_id=body_id))
+        # The body's own records only: another body's edits to its record of the same person
+        # are that body's business.
+        parties = parties.filter(body_id=body_id)
     return [
         ("dispute", disputes.select_related("history_user")),
         ("agreement", agreements.select_related("history_user", "dispute")),

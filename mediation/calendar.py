@@ -4,7 +4,8 @@ One VEVENT per session. Its UID is the same wherever the session appears (its ow
 a mediator's feed, the e-mail sent when it was scheduled), so calendar apps update the event
 instead of adding it twice. Times are in UTC; text is in the active language. The description
 names the people taking part and nothing more: no ID or phone numbers (numbers typed into a
-title or place are masked).
+title or place are masked), and never a session's minutes (`mediation.minutes` says who may read
+them, and a file, once downloaded or synced, is read by whoever holds it).
 
 A calendar app cannot sign in, so a mediator's feed is addressed by a secret token
 (`Mediator.calendar_token`); `reset_calendar_token` replaces a leaked one and `feed_url` gives
@@ -26,7 +27,7 @@ from django.utils.translation import gettext as _
 
 from parties.validators import mask_id_number, mask_phone
 
-from .choices import SessionStatus
+from .choices import SessionKind, SessionStatus
 from .models import MediationSession, Mediator, new_calendar_token
 
 CRLF = "\r\n"
@@ -142,6 +143,8 @@ def session_description(session: MediationSession) -> str:
     attendees = _names(cp.party.name for cp in session.attendees.all())
     if attendees:
         lines.append(_("Attendees: %(names)s") % {"names": attendees})
+    if session.kind == SessionKind.CAUCUS:
+        lines.append(session.get_kind_display())
     if session.online_link:
         # Also in URL, but many calendar apps show only the description.
         lines.append(_("Online: %(link)s") % {"link": session.online_link})

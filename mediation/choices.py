@@ -125,3 +125,10 @@ class SessionStatus(models.TextChoices):
     SCHEDULED = "scheduled", _("Scheduled")
     HELD = "held", _("Held")
     CANCELLED = "cancelled", _("Cancelled")
+
+
+class SessionKind(models.TextChoices):
+    # A caucus (背对背) is the mediator with one side alone: what is said there (how far a side
+    # would go) is confidential to it and the mediation's staff (SPEC §11).
+    JOINT = "joint", _("Joint session (all sides)")
+    CAUCUS = "caucus", _("Caucus (one side only)")

@@ -18,7 +18,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
             "court": (scope.has(Role.COURT) and scope.court_id is not None)
             or scope.is_body_staff
             or scope.is_superuser,
-            "portal": scope.party_id is not None,
+            "portal": scope.is_portal_user,
             # Figures (issue #6): analysts, directors and superusers; other staff of a body may
             # open it too (same rule as the rates API) but it is not in their way.
             "dashboard": scope.is_superuser

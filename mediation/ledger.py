@@ -26,7 +26,6 @@ import functools
 import io
 import os
 import re
-import zipfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -48,7 +47,7 @@ from parties.models import (
     PartyRole,
 )
 
-from . import bulk, figures
+from . import bulk, figures, xlsx
 from .choices import BodyKind, Category, Channel, Outcome, State, Track
 from .exceptions import Forbidden
 from .models import (
@@ -290,25 +289,30 @@ def _csv_records(data: bytes) -> Iterator[tuple[int, list[Any]]]:
         ) from exc
 
 
-def _xlsx_records(data: bytes) -> Iterator[tuple[int, list[Any]]]:
-    from openpyxl import load_workbook
+def xlsx_limits() -> xlsx.Limits:
+    """How much of an XLSX ledger is read before it is refused (settings, see config)."""
+    return xlsx.Limits(
+        uncompressed_bytes=settings.FENGQIAO_LEDGER_XLSX_MAX_UNPACKED_BYTES,
+        cells=settings.FENGQIAO_LEDGER_XLSX_MAX_CELLS,
+        shared_strings=settings.FENGQIAO_LEDGER_XLSX_MAX_SHARED_STRINGS,
+        shared_strings_chars=settings.FENGQIAO_LEDGER_XLSX_MAX_SHARED_STRINGS_CHARS,
+        cell_chars=settings.FENGQIAO_LEDGER_XLSX_MAX_CELL_CHARS,
+    )
 
+
+def _xlsx_records(data: bytes) -> Iterator[tuple[int, list[Any]]]:
+    # Not openpyxl: it builds whatever the file describes (a 400 MB string, a row padded to
+    # column XFD) before handing over a value. mediation.xlsx reads within limits.
     try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError) as exc:
-        raise LedgerFileError(
-            _("This file is a ZIP archive but not a readable XLSX workbook.")
-        ) from exc
-    except Exception as exc:  # openpyxl and defusedxml raise many kinds on hostile input
-        raise LedgerFileError(
-            _("This XLSX workbook cannot be read: %(reason)s") % {"reason": type(exc).__name__}
-        ) from exc
-    try:
-        sheet = workbook.worksheets[0]
-        for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
-            yield number, list(values)
-    finally:
-        workbook.close()
+        yield from xlsx.read_rows(data, xlsx_limits())
+    except xlsx.XlsxError as exc:
+        raise LedgerFileError(str(exc)) from exc
+
+
+def check_xlsx(data: bytes) -> None:
+    """Read a whole XLSX ledger, keeping nothing: LedgerFileError if it is not within limits."""
+    for _row in _xlsx_records(data):
+        pass
 
 
 def _records(data: bytes) -> Iterator[tuple[int, list[Any]]]:
@@ -799,8 +803,8 @@ def _noon(day: datetime.date, zone: datetime.tzinfo) -> datetime.datetime:
     return timezone.make_aware(datetime.datetime.combine(day, datetime.time(12)), zone)
 
 
-def _party_values(kind: str, name: str, organization_type: str) -> dict[str, Any]:
-    return {"kind": kind, "name": name, "organization_type": organization_type}
+def _party_values(body_id: int, kind: str, name: str, organization_type: str) -> dict[str, Any]:
+    return {"body_id": body_id, "kind": kind, "name": name, "organization_type": organization_type}
 
 
 def _write_chunk(
@@ -808,7 +812,7 @@ def _write_chunk(
     *,
     bodies: dict[str, MediationBody],
     mediators: dict[tuple[str, str], Mediator],
-    organizations: dict[str, int],
+    organizations: dict[tuple[int, str], int],
     actor_id: int | None,
     source: str,
     import_id: int | None,
@@ -835,30 +839,33 @@ def _write_chunk(
     )
     dispute_ids = bulk.insert_values(Dispute, disputes)
 
-    # Organisations are the same party in every case that names them; people are not merged
-    # by name (two 张伟 are two people), so each mention of a person is a party of its own.
+    # An organisation is one record of a body in every case of that body that names it; people
+    # are not merged by name (two 张伟 are two people), so each mention of a person is a record
+    # of its own.
     new_parties: list[dict[str, Any]] = []
-    new_organizations: dict[str, int] = {}  # name: index in new_parties
+    new_organizations: dict[tuple[int, str], int] = {}  # (body, name): index in new_parties
     # (dispute id, role, party id) — or, for a party written below, minus one minus its index.
     mentions: list[tuple[int, str, int]] = []
-    for row, dispute_id in zip(rows, dispute_ids, strict=True):
+    for row, dispute, dispute_id in zip(rows, disputes, dispute_ids, strict=True):
+        body_id = dispute["body_id"]
         for role, name in row.parties:
             kind = _organization_type(name)
-            if kind is not None and name in organizations:
-                mentions.append((dispute_id, role, organizations[name]))
+            key = (body_id, name)
+            if kind is not None and key in organizations:
+                mentions.append((dispute_id, role, organizations[key]))
                 continue
-            if kind is not None and name in new_organizations:
-                index = new_organizations[name]
+            if kind is not None and key in new_organizations:
+                index = new_organizations[key]
             else:
                 index = len(new_parties)
                 if kind is None:
-                    new_parties.append(_party_values(PartyKind.PERSON, name, ""))
+                    new_parties.append(_party_values(body_id, PartyKind.PERSON, name, ""))
                 else:
-                    new_parties.append(_party_values(PartyKind.ORGANIZATION, name, kind))
-                    new_organizations[name] = index
+                    new_parties.append(_party_values(body_id, PartyKind.ORGANIZATION, name, kind))
+                    new_organizations[key] = index
             mentions.append((dispute_id, role, -1 - index))
     party_ids = bulk.insert_values(Party, new_parties)
-    organizations.update({name: party_ids[index] for name, index in new_organizations.items()})
+    organizations.update({key: party_ids[index] for key, index in new_organizations.items()})
 
     # Principals first, so an agent or guardian can point at the party listed before them.
     principals: list[dict[str, Any]] = []
@@ -934,10 +941,12 @@ def write_rows(
         todo = [row for row in rows if row.reference not in existing]
         bodies, new_bodies = _create_bodies(todo)
         mediators, new_mediators = _create_mediators(todo, bodies)
-        organizations = dict(
-            Party.objects.filter(
+        organizations = {
+            (body_id, name): party_id
+            for body_id, name, party_id in Party.objects.filter(
                 kind=PartyKind.ORGANIZATION,
                 id_number="",
+                body__in=list(bodies.values()),
                 name__in={
                     name
                     for row in todo
@@ -946,8 +955,8 @@ def write_rows(
                 },
             )
             .order_by("-id")  # the first of several of one name wins
-            .values_list("name", "id")
-        )
+            .values_list("body_id", "name", "id")
+        }
         written: list[int] = []
         slices: set[SliceDims] = set()
         for start in range(0, len(todo), WRITE_CHUNK):

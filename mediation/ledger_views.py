@@ -21,7 +21,17 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_safe
 
-from .ledger import CHINESE_HEADERS, COLUMNS, column_label, may_import, too_large
+from config.formtokens import one_submission
+
+from .ledger import (
+    CHINESE_HEADERS,
+    COLUMNS,
+    LedgerFileError,
+    check_xlsx,
+    column_label,
+    may_import,
+    too_large,
+)
 from .models import LedgerImport
 from .roles import scope_of
 from .tasks import run_ledger_import
@@ -62,6 +72,15 @@ class LedgerUploadForm(forms.Form):
             raise forms.ValidationError(
                 _("This is not a CSV or XLSX file: save the ledger as CSV (UTF-8) or XLSX.")
             )
+        if head.startswith(b"PK\x03\x04"):
+            # A workbook is read through once here, within the limits, so one that unpacks too
+            # far is refused on this page (and never stored) rather than on its report.
+            try:
+                check_xlsx(upload.read())
+            except LedgerFileError as exc:
+                raise forms.ValidationError(str(exc)) from exc
+            finally:
+                upload.seek(0)
         return upload
 
 
@@ -77,6 +96,7 @@ def _refusal(request: HttpRequest) -> HttpResponse | None:
 
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
+@one_submission
 def upload(request: HttpRequest) -> HttpResponse:
     refusal = _refusal(request)
     if refusal is not None:

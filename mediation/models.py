@@ -25,6 +25,7 @@ from .choices import (
     CloseOutcome,
     DeadlineStatus,
     Outcome,
+    SessionKind,
     SessionStatus,
     State,
     Track,
@@ -587,6 +588,11 @@ class MediationSession(models.Model):
     status = models.CharField(
         _("status"), max_length=20, choices=SessionStatus.choices, default=SessionStatus.SCHEDULED
     )
+    kind = models.CharField(
+        _("kind of session"), max_length=10, choices=SessionKind.choices, default=SessionKind.JOINT
+    )
+    # Read only through `mediation.minutes`: who may read them depends on the kind and on who
+    # attended.
     minutes = models.TextField(_("minutes"), blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"

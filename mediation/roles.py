@@ -1,9 +1,10 @@
 """Roles (SPEC §1) and the scope each user acts in.
 
-Roles are Django groups; the scope (which body, court or party a user belongs to) comes from the
-profile rows that bind a user to a body (StaffMember, Mediator), a court (CourtStaff) or a party
-(Party.user). Both are read once per user object and cached on it, so permission checks and
-querysets in one request cost one or two queries, not one per case.
+Roles are Django groups; the scope (which body, court or portal account a user belongs to) comes
+from the profile rows that bind a user to a body (StaffMember, Mediator), a court (CourtStaff) or
+the portal (PortalAccount, which acts for the party records linked to it). Both are read once
+per user object and cached on it, so permission checks and querysets in one request cost one or
+two queries, not one per case.
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ class UserScope:
     mediator_id: int | None
     mediator_active: bool
     court_id: int | None
-    party_id: int | None
+    portal_account_id: int | None
 
     def has(self, role: Role) -> bool:
         return role in self.roles
@@ -66,6 +67,10 @@ class UserScope:
     def is_court_staff_of(self, court_id: int | None) -> bool:
         return court_id is not None and self.has(Role.COURT) and self.court_id == court_id
 
+    @property
+    def is_portal_user(self) -> bool:
+        return self.portal_account_id is not None
+
 
 ANONYMOUS_SCOPE = UserScope(None, False, frozenset(), None, None, False, None, None)
 _CACHE_ATTR = "_fengqiao_scope"
@@ -79,7 +84,7 @@ def scope_of(user: Any) -> UserScope:
     if cached is not None:
         return cached
     # One query, a row per group (the affiliations are one-to-one, so alike on every row): every
-    # request asks this once, so a second query for the groups cost every request (issue #7).
+    # request asks this once, so a second query for the groups would cost every request.
     rows = list(
         get_user_model()
         .objects.filter(pk=user.pk)
@@ -91,7 +96,7 @@ def scope_of(user: Any) -> UserScope:
             "mediator__active",
             "court_staff__court_id",
             "court_staff__active",
-            "party__id",
+            "portal_account__id",
             "groups__name",
         )
     )
@@ -107,7 +112,7 @@ def scope_of(user: Any) -> UserScope:
         mediator_id=row.get("mediator__id"),
         mediator_active=bool(row.get("mediator__active")),
         court_id=row.get("court_staff__court_id") if row.get("court_staff__active") else None,
-        party_id=row.get("party__id"),
+        portal_account_id=row.get("portal_account__id"),
     )
     setattr(user, _CACHE_ATTR, scope)
     return scope

@@ -119,11 +119,10 @@ def _is_court(dispute: Dispute, user: Any) -> bool:
 
 def _party_roles(dispute: Dispute, user: Any) -> set[str]:
     """Roles the user's party holds in the case, counting those they represent."""
-    party_id = scope_of(user).party_id
-    if party_id is None:
+    if not scope_of(user).is_portal_user:
         return set()
     roles: set[str] = set()
-    for role, represented_role in dispute.case_parties.filter(party_id=party_id).values_list(
+    for role, represented_role in dispute.case_parties.filter(party__user_id=user.pk).values_list(
         "role", "represents__role"
     ):
         roles.add(represented_role if represented_role else role)

@@ -29,8 +29,10 @@ def disputes_visible_to(user: Any) -> QuerySet[Dispute]:
         visible |= Q(court_id=scope.court_id) | Q(
             pk__in=Referral.objects.filter(court_id=scope.court_id).values("dispute_id")
         )
-    if scope.party_id is not None:
-        visible |= Q(pk__in=CaseParty.objects.filter(party_id=scope.party_id).values("dispute_id"))
+    if scope.is_portal_user:
+        visible |= Q(
+            pk__in=CaseParty.objects.filter(party__user_id=scope.user_id).values("dispute_id")
+        )
     if not visible:
         return Dispute.objects.none()
     return Dispute.objects.filter(visible)

@@ -25,8 +25,8 @@ from courts.models import Court, CourtLevel
 from documents import agreements
 from documents.models import Agreement
 from documents.signatories import void_signatures
-from parties.models import CaseParty, Party, PartyRole
-from parties.services import PartyInput, attach_parties
+from parties.models import PRINCIPAL_ROLES, CaseParty, Party, PartyRole
+from parties.services import PartyInput, attach_parties, move_to_body
 
 from . import figures, notifications, rules
 from .choices import (
@@ -36,6 +36,7 @@ from .choices import (
     Channel,
     DeadlineStatus,
     Outcome,
+    SessionKind,
     State,
     Track,
 )
@@ -294,6 +295,14 @@ class SessionInput:
     attendee_ids: Sequence[int] = ()
     status: str = "scheduled"
     minutes: str = ""
+    kind: str = SessionKind.JOINT
+
+
+def _side(attendee: CaseParty) -> str | None:
+    """The side an attendee is on: their own role, or that of the party they act for."""
+    if attendee.role in PRINCIPAL_ROLES:
+        return attendee.role
+    return attendee.represents.role if attendee.represents is not None else None
 
 
 @transaction.atomic
@@ -314,9 +323,21 @@ def schedule_session(*, actor: Any, dispute_id: Any, data: SessionInput) -> Medi
     mediators = list(data.mediators) or ([dispute.mediator] if dispute.mediator else [])
     if any(m.body_id != dispute.body_id for m in mediators):
         errors["mediators"] = _("Every mediator must belong to the case's body.")
-    attendees = list(CaseParty.objects.filter(dispute=dispute, pk__in=data.attendee_ids))
+    attendees = list(
+        CaseParty.objects.filter(dispute=dispute, pk__in=data.attendee_ids).select_related(
+            "represents"
+        )
+    )
     if len(attendees) != len(set(data.attendee_ids)):
         errors["attendees"] = _("Attendees must be parties to this dispute.")
+    elif data.kind == SessionKind.CAUCUS and len({_side(a) for a in attendees}) != 1:
+        # The mediator meets one side alone: the applicants' or the respondents' or the third
+        # parties', each with their agents and guardians.
+        errors["attendees"] = _(
+            "A caucus (背对背) is held with one side: choose its attendees, all of one side."
+        )
+    if data.kind not in SessionKind.values:
+        errors["kind"] = _("Choose a joint session or a caucus.")
     if data.status == "held" and data.scheduled_at > timezone.now():
         errors["status"] = _("A session in the future cannot have been held.")
     if errors:
@@ -327,6 +348,7 @@ def schedule_session(*, actor: Any, dispute_id: Any, data: SessionInput) -> Medi
         place=data.place.strip(),
         online_link=data.online_link.strip(),
         status=data.status,
+        kind=data.kind,
         minutes=data.minutes,
         created_by=actor,
     )
@@ -710,6 +732,7 @@ def take_transition(
     if unmet:
         raise Conflict(_("“%(action)s” is not possible yet.") % {"action": label}, details=unmet)
 
+    from_body_id = dispute.body_id
     method(**prepared.kwargs)
     try:
         dispute.save()
@@ -734,6 +757,8 @@ def take_transition(
         reason=prepared.reason,
         data=prepared.log_data,
     )
+    if dispute.body_id != from_body_id:
+        move_to_body(dispute)
     if name == "revise":
         # Signatures given to the agreement as it was no longer count (kept, marked void).
         agreement = Agreement.objects.filter(dispute=dispute).first()

@@ -32,6 +32,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from config.formtokens import one_submission
 from courts.models import Court
 from courts.selectors import referrals_visible_to
 from documents.generation import available_kinds
@@ -43,7 +44,7 @@ from parties.presentation import PartyRow, party_rows
 from . import calendar, figures, selectors, services
 from .agreement_forms import SessionForm, SessionOutcomeForm
 from .audit import audit_entries
-from .choices import OPEN_STATES, CloseOutcome, State, Track
+from .choices import OPEN_STATES, CloseOutcome, SessionKind, State, Track
 from .exceptions import Conflict, Forbidden, NotFound, ServiceError
 from .forms import (
     INITIAL_PARTIES,
@@ -59,6 +60,7 @@ from .forms import (
     sort_order,
     tab_q,
 )
+from .minutes import minutes_reader
 from .models import TRANSITION_NAMES, Dispute, MediationBody, Mediator, due_soon_q, overdue_q
 from .presentation import LogRow
 from .roles import Role, UserScope, scope_of
@@ -484,9 +486,13 @@ def _case_response(
         session_form = SessionForm(dispute=dispute)
     may_record = scope.is_superuser or is_mediator or scope.is_director_of(dispute.body_id)
     sessions = list(
-        dispute.sessions.prefetch_related("mediators__user").order_by("scheduled_at", "id")
+        dispute.sessions.prefetch_related("mediators__user", "attendees").order_by(
+            "scheduled_at", "id"
+        )
     )
+    reader = minutes_reader(request.user, dispute)
     for session in sessions:
+        session.readable_minutes = reader.minutes(session)
         # After a scheduled session: record it held (with minutes) or cancelled.
         session.outcome_form = None
         if may_record and session.status == "scheduled":
@@ -528,6 +534,7 @@ def case(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
+@one_submission
 def transition(request: HttpRequest, pk: int, name: str) -> HttpResponse:
     """Take one transition through `mediation.services`; the page again on any refusal."""
     form_class = TRANSITION_FORMS.get(name)
@@ -571,6 +578,7 @@ def transition(request: HttpRequest, pk: int, name: str) -> HttpResponse:
 
 @login_required
 @require_POST
+@one_submission
 def schedule_session(request: HttpRequest, pk: int) -> HttpResponse:
     """Schedule (or record) a session through `services.schedule_session`."""
     dispute = _get_case(request.user, pk)
@@ -590,6 +598,7 @@ def schedule_session(request: HttpRequest, pk: int) -> HttpResponse:
                 attendee_ids=[cp.pk for cp in data.get("attendees") or []],
                 status=data["status"],
                 minutes=data.get("minutes") or "",
+                kind=data.get("kind") or SessionKind.JOINT,
             ),
         )
     except ValidationError as exc:
@@ -608,6 +617,7 @@ def schedule_session(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
+@one_submission
 def record_session(request: HttpRequest, pk: int, session_id: int) -> HttpResponse:
     """After a session: held with its minutes, or cancelled (`services.record_session_outcome`)."""
     dispute = _get_case(request.user, pk)
@@ -722,6 +732,7 @@ def _registration_page(
 
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
+@one_submission
 def register(request: HttpRequest) -> HttpResponse:
     """Register a dispute with any number of parties through `services.register_dispute`."""
     try:

@@ -1,4 +1,5 @@
-"""API for a party's personal data on request (issue #7, parties/personal_data.py)."""
+"""API for a body's record of a party: personal data on request (parties/personal_data.py), a
+portal account for the party, and a new phone number on the record (parties/accounts.py)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from . import accounts
 from .personal_data import erase_personal_data, export_personal_data
 
 
@@ -47,3 +49,54 @@ class PersonalDataErasureView(APIView):
             actor=request.user, party_id=party_id, reason=payload.validated_data["reason"]
         )
         return Response(result, status=status.HTTP_200_OK)
+
+
+class PhoneChangeSerializer(serializers.Serializer):
+    phone = serializers.CharField(max_length=20, help_text="The new mobile number.")
+    code = serializers.RegexField(
+        r"^\d{6}$",
+        required=False,
+        help_text="The code sent to the party's portal number, which they read out.",
+    )
+    decision = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=2000,
+        help_text="A director's decision and its reason, instead of the party's code.",
+    )
+
+
+class PhoneChangeCodeView(APIView):
+    """Send the party a code, to the number their portal account proved, with which they
+    confirm a new phone on the body's record. Answers the masked number."""
+
+    @extend_schema(request=None, responses={200: OpenApiTypes.OBJECT})
+    def post(self, request: Request, party_id: int) -> Response:
+        sent_to = accounts.request_phone_change_code(actor=request.user, party_id=party_id)
+        return Response({"sent_to": sent_to})
+
+
+class PhoneChangeView(APIView):
+    """A new phone on a body's record. For a party who uses the portal: with the code they
+    were sent, or a director's decision; the old number is told."""
+
+    @extend_schema(request=PhoneChangeSerializer, responses={200: OpenApiTypes.OBJECT})
+    def post(self, request: Request, party_id: int) -> Response:
+        payload = PhoneChangeSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        party = accounts.change_phone(
+            actor=request.user, party_id=party_id, **payload.validated_data
+        )
+        return Response({"party": party.pk, "phone": party.masked_phone})
+
+
+class PortalAccountView(APIView):
+    """Open a portal account for the party on the record's phone and ID number."""
+
+    @extend_schema(request=None, responses={201: OpenApiTypes.OBJECT})
+    def post(self, request: Request, party_id: int) -> Response:
+        account = accounts.open_portal_account(actor=request.user, party_id=party_id)
+        return Response(
+            {"account": account.pk, "phone": account.masked_phone},
+            status=status.HTTP_201_CREATED,
+        )

@@ -42,13 +42,29 @@ class Sex(models.TextChoices):
 
 
 class Party(models.Model):
-    """A person or organization that takes part in disputes; one party may be in many disputes."""
+    """What one mediation body records about a person or organization: its record, used by that
+    body's cases and by no other body's.
 
+    Two bodies that meet the same person keep two records, linked only by the keyed hash of the
+    ID number. What one body types (a phone number, an address) therefore never changes what
+    another body or the person's portal account relies on, and no body learns from an answer
+    whether another body knows the number.
+    """
+
+    # Null only for records that were in no case when records were split per body.
+    body = models.ForeignKey(
+        "mediation.MediationBody",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="party_records",
+        verbose_name=_("mediation body"),
+    )
     kind = models.CharField(_("kind"), max_length=20, choices=PartyKind.choices)
     name = models.CharField(_("name"), max_length=200)
     id_type = models.CharField(_("ID type"), max_length=20, choices=IdType.choices, blank=True)
     # Encrypted at rest (parties/crypto.py); found by its keyed hash, which
-    # `party_unique_identity` indexes with the ID type (issue #7).
+    # `party_unique_identity` indexes with the body and the ID type.
     id_number = EncryptedTextField(_("ID number"), blank=True)
     id_number_hash = models.CharField(max_length=64, blank=True, editable=False)
     phone = models.CharField(_("phone"), max_length=20, blank=True)
@@ -61,26 +77,29 @@ class Party(models.Model):
     ethnicity = models.CharField(_("ethnicity"), max_length=20, blank=True)
     occupation = models.CharField(_("occupation or employer"), max_length=100, blank=True)
     address = models.CharField(_("address"), max_length=200, blank=True)
-    # A portal account, for parties who follow and sign online.
-    user = models.OneToOneField(
+    # The portal account that acts as this record (follows its cases, signs for it). Set only
+    # by `parties.portal.link_records`, when the account's verified phone and identity match
+    # this record; one account acts for its records in every body.
+    user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
         null=True,
         blank=True,
-        related_name="party",
+        related_name="party_records",
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
-    history = HistoricalRecords()  # field history (issue #7)
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["id"]
         verbose_name = _("party")
         verbose_name_plural = _("parties")
         constraints = [
-            # The same identity document names one party, however many disputes they are in.
+            # In one body, the same identity document names one record, however many of the
+            # body's disputes the person is in.
             models.UniqueConstraint(
-                fields=["id_type", "id_number_hash"],
+                fields=["body", "id_type", "id_number_hash"],
                 condition=~models.Q(id_number_hash=""),
                 name="party_unique_identity",
             )
@@ -150,6 +169,41 @@ class Party(models.Model):
             self.sex = self.sex or validators.sex_from_resident_id(self.id_number)
 
 
+class PortalAccount(models.Model):
+    """A person's own way into the portal: the phone they proved by code and who they are.
+
+    The account, not any body's record, holds the number a sign-in code goes to. A record of a
+    body acts through the account only when the record carries the same identity (ID type and
+    number) and the same phone: what a clerk types can point a record at an account its holder
+    proved, never point an account at someone else's record.
+    """
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="portal_account"
+    )
+    name = models.CharField(_("name"), max_length=200)
+    phone = models.CharField(_("verified phone"), max_length=20, unique=True)
+    # Null until the holder first signs in with a code sent to the number.
+    phone_verified_at = models.DateTimeField(_("phone verified at"), null=True, blank=True)
+    # Blank only for accounts made before identities were recorded: those act for the records
+    # they were given and are never linked to more.
+    id_type = models.CharField(_("ID type"), max_length=20, choices=IdType.choices, blank=True)
+    id_number_hash = models.CharField(max_length=64, blank=True, editable=False)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("portal account")
+        verbose_name_plural = _("portal accounts")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({validators.mask_phone(self.phone)})"
+
+    @property
+    def masked_phone(self) -> str:
+        return validators.mask_phone(self.phone)
+
+
 class PartyRole(models.TextChoices):
     APPLICANT = "applicant", _("Applicant")
     RESPONDENT = "respondent", _("Respondent")
@@ -166,7 +220,7 @@ REPRESENTATIVE_ROLES = (PartyRole.AGENT, PartyRole.GUARDIAN)
 class CaseParty(models.Model):
     """A party's role in one dispute."""
 
-    # Indexed first in `caseparty_unique_role`: no index of its own (issue #6, bulk imports).
+    # Indexed first in `caseparty_unique_role`: no index of its own, which bulk imports pay for.
     dispute = models.ForeignKey(
         "mediation.Dispute", on_delete=models.CASCADE, related_name="case_parties", db_index=False
     )
@@ -198,7 +252,7 @@ class CaseParty(models.Model):
 
 
 class PersonalDataRequest(AppendOnlyModel):
-    """A party's personal data exported or erased on request (issue #7): who asked, when, why,
+    """A party's personal data exported or erased on request: who asked, when, why,
     and what was done. Kept after the erasure, without the erased data."""
 
     class Kind(models.TextChoices):
@@ -218,3 +272,28 @@ class PersonalDataRequest(AppendOnlyModel):
         ordering = ["at", "id"]
         verbose_name = _("personal data request")
         verbose_name_plural = _("personal data requests")
+
+
+class PhoneChange(AppendOnlyModel):
+    """A new phone number on a record that a portal account acts for, and on whose word.
+
+    Such a record's number changes only when its holder confirms with a code sent to the number
+    their account proved, or on a director's recorded decision (a lost phone); the old number is
+    told either way."""
+
+    class Method(models.TextChoices):
+        CONFIRMED = "confirmed", _("Confirmed by the party with a code")
+        DECISION = "decision", _("Director's decision")
+
+    party = models.ForeignKey(Party, on_delete=models.PROTECT, related_name="phone_changes")
+    method = models.CharField(_("on whose word"), max_length=10, choices=Method.choices)
+    decision = models.TextField(_("decision"), blank=True)
+    old_phone = models.CharField(_("old phone"), max_length=20, blank=True)
+    new_phone = models.CharField(_("new phone"), max_length=20)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(_("at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+        verbose_name = _("phone change")
+        verbose_name_plural = _("phone changes")

@@ -18,7 +18,6 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import check_password, make_password
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -42,10 +41,11 @@ class CodeRefused(Exception):
 
 
 def portal_users(phone: str) -> list[Any]:
-    """Active users whose party record carries this (normalized) number."""
+    """The active user whose portal account holds this (normalized) number. Only the account's
+    own number counts: the phones bodies keep on their records never sign anyone in."""
     return list(
         get_user_model()
-        .objects.filter(party__phone=normalize_phone(phone), is_active=True)
+        .objects.filter(portal_account__phone=normalize_phone(phone), is_active=True)
         .order_by("pk")
     )
 
@@ -97,8 +97,9 @@ def request_login_code(phone: str) -> None:
 def check_login_code(phone: str, code: str) -> Any:
     """The user the code signs in, the code spent; `CodeRefused` otherwise.
 
-    A wrong code counts against every live code of the number; the count is written at once,
-    outside any transaction of the caller's that a refusal might roll back."""
+    Every try counts against every live code of the number before any is compared, one
+    conditional UPDATE each, so that simultaneous tries spend the attempts one by one. Written at
+    once (requests are not atomic), outside any transaction a refusal might roll back."""
     phone = normalize_phone(phone)
     now = timezone.now()
     live = list(
@@ -112,7 +113,7 @@ def check_login_code(phone: str, code: str) -> Any:
     )
     if not live:
         raise CodeRefused(_("The code has expired or was not requested; ask for a new one."))
-    usable = [otp for otp in live if otp.attempts < settings.FENGQIAO_OTP_MAX_ATTEMPTS]
+    usable = [otp for otp in live if otp.spend_attempt()]
     if not usable:
         raise CodeRefused(_("Too many wrong codes; ask for a new one."))
     code = (code or "").strip()
@@ -124,6 +125,5 @@ def check_login_code(phone: str, code: str) -> Any:
                 break
             logger.info("Signed in with a code sent to %s", mask_phone(phone))
             return otp.user
-    OneTimeCode.objects.filter(pk__in=[otp.pk for otp in usable]).update(attempts=F("attempts") + 1)
     logger.info("Wrong sign-in code for %s", mask_phone(phone))
     raise CodeRefused(_("The code is not correct."))

@@ -1,19 +1,22 @@
-"""A party's personal data on request (issue #7; PIPL arts. 45 and 47): export it, or erase it
-once the cases it belongs to are closed and their retention has run.
+"""A party's personal data on request (PIPL arts. 45 and 47): export it, or erase it once the
+cases it belongs to are closed and their retention has run.
 
-Export: everything the system holds about the party as JSON — particulars (the ID number in
-full: it goes to the party or to a director acting on their request), the cases and roles, the
-signatures they gave, the portal account, and the field history of their record.
+Export: everything a body's record holds about the party as JSON — particulars (the ID number in
+full: it goes to the party or to a director acting on their request), the body's cases and
+roles, the signatures they gave, the portal account, and the field history of the record. A
+director exports their own body's record and learns nothing of other bodies' records; the
+party's own export, from the portal, holds every record their account acts for.
 
 Erasure refuses while any case of the party is still open or in court linkage, or was closed
 less than FENGQIAO_RETENTION_YEARS ago (the case file is kept that long). Then it blanks the
-particulars, deletes the record's field history and deactivates the portal account. The case
-roles stay (the figures count them) under a placeholder name. Signatures and signed agreements
+particulars, deletes the record's field history and deactivates the portal account unless it
+still acts for another body's record. The case roles stay (the figures count them) under a
+placeholder name. Signatures and signed agreements
 stay as they are: they are the agreement's evidence, archived with the case file, and a signed
 PDF cannot be altered without breaking its signature; the answer says so.
 
 Both are recorded in `PersonalDataRequest` (who, when, why, what was done). Who may ask: the
-superuser, a director of a body the party has a case with, and (export only) the party themself.
+superuser, a director of the record's body, and (export only) the party themself.
 """
 
 from __future__ import annotations
@@ -31,7 +34,7 @@ from mediation.exceptions import Conflict, Forbidden, NotFound
 from mediation.roles import scope_of
 from mediation.selectors import disputes_visible_to
 
-from .models import CaseParty, Party, PersonalDataRequest
+from .models import CaseParty, Party, PersonalDataRequest, PortalAccount
 from .services import PARTY_FIELDS
 
 # A case in one of these states is finished with; any other keeps its parties' data.
@@ -44,19 +47,18 @@ def _may_act(actor: Any, party: Party, *, erase: bool) -> bool:
     scope = scope_of(actor)
     if scope.is_superuser:
         return True
-    if not erase and scope.party_id == party.pk:
+    if not erase and scope.is_portal_user and party.user_id == actor.pk:
         return True
-    bodies = CaseParty.objects.filter(party=party).values_list("dispute__body_id", flat=True)
-    return (
-        scope.body_id is not None
-        and scope.is_director_of(scope.body_id)
-        and (scope.body_id in set(bodies))
-    )
+    return scope.is_director_of(party.body_id)
 
 
 def _party(actor: Any, party_id: Any, *, erase: bool) -> Party:
     try:
-        party = Party.objects.select_for_update().get(pk=int(party_id))
+        party = (
+            Party.objects.select_for_update(of=("self",))
+            .select_related("body")
+            .get(pk=int(party_id))
+        )
     except (Party.DoesNotExist, ValueError, TypeError) as exc:
         raise NotFound(_("No such party.")) from exc
     if not _may_act(actor, party, erase=erase):
@@ -80,6 +82,7 @@ def _export(party: Party) -> dict[str, Any]:
     signatures = Signature.objects.filter(signer__party=party).select_related("agreement__dispute")
     return {
         "party": {name: _text(getattr(party, name)) for name in ["id", *PARTICULARS]},
+        "body": party.body.name if party.body_id else None,
         "portal_account": party.user.get_username() if party.user else None,
         "cases": [
             {
@@ -126,6 +129,41 @@ def export_personal_data(*, actor: Any, party_id: Any, reason: str = "") -> dict
     return {"exported_at": timezone.now().isoformat(), **data}
 
 
+@transaction.atomic
+def export_own_personal_data(*, actor: Any, reason: str = "") -> dict[str, Any]:
+    """Everything held about the portal account's holder: the account, and each record that
+    the account acts for, whichever body keeps it."""
+    account = PortalAccount.objects.filter(user_id=getattr(actor, "pk", None)).first()
+    if account is None:
+        raise NotFound(_("No such party."))
+    records = list(
+        Party.objects.select_for_update(of=("self",))
+        .filter(user_id=actor.pk)
+        .select_related("body")
+        .order_by("id")
+    )
+    exported = [_export(record) for record in records]
+    for record, data in zip(records, exported, strict=True):
+        PersonalDataRequest.objects.create(
+            party=record,
+            kind=PersonalDataRequest.Kind.EXPORT,
+            actor=actor,
+            reason=reason,
+            outcome={"cases": len(data["cases"]), "signatures": len(data["signatures"])},
+        )
+    return {
+        "exported_at": timezone.now().isoformat(),
+        "account": {
+            "username": actor.get_username(),
+            "name": account.name,
+            "phone": account.phone,
+            "phone_verified_at": _text(account.phone_verified_at),
+            "id_type": account.id_type,
+        },
+        "records": exported,
+    }
+
+
 def _why_not_yet(party: Party, today: datetime.date) -> list[str]:
     years = settings.FENGQIAO_RETENTION_YEARS
     reasons = []
@@ -166,6 +204,10 @@ def erase_personal_data(*, actor: Any, party_id: Any, reason: str) -> dict[str, 
     # The record's history holds the particulars as they were: it goes, save the last row,
     # which records the erasure itself.
     party.history.exclude(pk=party.history.latest("history_date").pk).delete()
+    # The account is the person's own: it goes only with the last record it acts for, since
+    # other bodies' records, with their own retention, may still need it.
+    if account is not None and Party.objects.filter(user=account).exists():
+        account = None
     if account is not None:
         account.is_active = False
         account.set_unusable_password()

@@ -1,4 +1,9 @@
-"""Writes for parties: finding or creating a Party and linking it to a dispute with a role."""
+"""Writes for parties: finding or creating a body's record of a party and giving it a role in
+one of the body's disputes.
+
+A body's records are its own (see `Party`): registering someone another body knows creates this
+body's record and neither reads nor fills the other's, so no answer tells whether the number is
+known elsewhere."""
 
 from __future__ import annotations
 
@@ -10,6 +15,7 @@ from typing import TYPE_CHECKING
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
+from .accounts import link_record
 from .crypto import search_hash
 from .models import PRINCIPAL_ROLES, REPRESENTATIVE_ROLES, CaseParty, Party, PartyRole
 
@@ -51,30 +57,36 @@ PARTY_FIELDS = (
 )
 
 
-def build_party(item: PartyInput) -> Party:
-    """A validated, unsaved Party (normalised ID and phone); raises ValidationError."""
-    party = Party(**{name: getattr(item, name) for name in PARTY_FIELDS})
+def build_party(item: PartyInput, body_id: int | None = None) -> Party:
+    """A validated, unsaved record of `body_id` (normalised ID and phone); raises
+    ValidationError."""
+    party = Party(body_id=body_id, **{name: getattr(item, name) for name in PARTY_FIELDS})
     party.name = party.name.strip()
     party.full_clean(exclude=["user"], validate_constraints=False)
     return party
 
 
 def _find_or_create(candidate: Party) -> Party:
-    """One identity document, one party: reuse the stored party when the ID is known."""
+    """One identity document, one record in a body: reuse the body's record when the body
+    knows the ID; another body's record is never looked at."""
     if not candidate.id_number:
         candidate.save()
+        link_record(candidate)
         return candidate
     existing = Party.objects.filter(
-        id_type=candidate.id_type, id_number_hash=search_hash(candidate.id_number)
+        body_id=candidate.body_id,
+        id_type=candidate.id_type,
+        id_number_hash=search_hash(candidate.id_number),
     ).first()
     if existing is None:
         candidate.save()
+        link_record(candidate)
         return candidate
     if existing.name != candidate.name:
         raise ValidationError(
             {"id_number": _("This ID number is already registered under another name.")}
         )
-    # Fill in particulars the stored party lacks; never overwrite what was recorded before.
+    # Fill in particulars the body's record lacks; never overwrite what was recorded before.
     changed = []
     for name in PARTY_FIELDS:
         if not getattr(existing, name) and getattr(candidate, name):
@@ -82,6 +94,7 @@ def _find_or_create(candidate: Party) -> Party:
             changed.append(name)
     if changed:
         existing.save(update_fields=changed)
+        link_record(existing)
     return existing
 
 
@@ -117,7 +130,7 @@ def attach_parties(
                 raise ValidationError(
                     {"role": _("Unknown role “%(value)s”.") % {"value": item.role}}
                 )
-            party = _find_or_create(build_party(item))
+            party = _find_or_create(build_party(item, dispute.body_id))
             if (party.pk, item.role) in existing_roles:
                 raise ValidationError({"role": _("This party already has this role in the case.")})
             if item.role in PRINCIPAL_ROLES:
@@ -172,3 +185,28 @@ def _resolve_represents(
             }
         )
     return principal
+
+
+def move_to_body(dispute: Dispute) -> None:
+    """After a case moved to another body: its parties become that body's records.
+
+    The receiving body takes what the case recorded about each party, into its own record of
+    the person (found by the ID number) or a new one; the sending body keeps its records for its
+    other cases. Must run inside the caller's transaction."""
+    for case_party in CaseParty.objects.filter(dispute=dispute).select_related("party"):
+        old = case_party.party
+        if old.body_id == dispute.body_id:
+            continue
+        record = None
+        if old.id_number_hash:
+            record = Party.objects.filter(
+                body_id=dispute.body_id, id_type=old.id_type, id_number_hash=old.id_number_hash
+            ).first()
+        if record is None:
+            record = Party(
+                body_id=dispute.body_id, **{name: getattr(old, name) for name in PARTY_FIELDS}
+            )
+            record.save()
+            link_record(record)
+        case_party.party = record
+        case_party.save(update_fields=["party"])

@@ -1,10 +1,10 @@
-"""The party portal (issue #5): sign in with a phone number and a code, follow one's cases, sign
+"""The party portal: sign in with a phone number and a code, follow one's cases, sign
 the agreement online and download the case's documents.
 
-Only users with a party record use it; everyone else gets 404, as for a case they may not see.
-A party sees only the cases they are a party to (as applicant, respondent, third party, agent or
-guardian). Service errors answer as the API does (400, 403, 404, 409), as the page again with the
-error shown.
+Only users with a portal account use it; everyone else gets 404, as for a case they may not see.
+A party sees only the cases of the records their account acts for (as applicant, respondent,
+third party, agent or guardian), in whichever body. Service errors answer as the API does (400,
+403, 404, 409), as the page again with the error shown.
 """
 
 from __future__ import annotations
@@ -28,9 +28,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from config.formtokens import one_submission
 from config.observability import client_address
 from config.ratelimits import limit_one_time_codes
-from documents import generation, services, storage
+from documents import generation, services
 from documents.models import Agreement, DocumentKind, DocumentLanguage, Obligation
 from documents.signatories import signing_status
 from mediation import selectors
@@ -39,10 +40,10 @@ from mediation.exceptions import NotFound, ServiceError
 from mediation.models import Dispute
 from mediation.roles import scope_of
 
-from . import otp
+from . import accounts, otp
 from .forms import CodeForm, PhoneForm, SigningCodeRequestForm, SigningForm
 from .models import CaseParty
-from .personal_data import export_personal_data
+from .personal_data import export_own_personal_data
 from .validators import mask_phone
 
 SESSION_PHONE = "portal_login_phone"
@@ -143,7 +144,7 @@ def portal_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResp
 
     @wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if scope_of(request.user).party_id is None:
+        if not scope_of(request.user).is_portal_user:
             raise Http404(_("The portal is for the parties to a case."))
         return view(request, *args, **kwargs)
 
@@ -151,9 +152,8 @@ def portal_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResp
 
 
 def _my_disputes(user: Any) -> QuerySet[Dispute]:
-    party_id = scope_of(user).party_id
     return selectors.dispute_list(user).filter(
-        pk__in=CaseParty.objects.filter(party_id=party_id).values("dispute_id")
+        pk__in=CaseParty.objects.filter(party__user_id=user.pk).values("dispute_id")
     )
 
 
@@ -164,10 +164,9 @@ def _get_dispute(user: Any, pk: Any) -> Dispute:
         raise Http404(_("No such dispute.")) from exc
 
 
-def _my_roles(dispute: Dispute, party_id: int | None) -> list[str]:
-    return [
-        str(cp.get_role_display()) for cp in dispute.case_parties.all() if cp.party_id == party_id
-    ]
+def _my_roles(dispute: Dispute, user: Any) -> list[str]:
+    mine = [cp for cp in dispute.case_parties.all() if cp.party.user_id == user.pk]
+    return [str(cp.get_role_display()) for cp in mine]
 
 
 # --- signing in ----------------------------------------------------------------------------------
@@ -177,7 +176,7 @@ def _my_roles(dispute: Dispute, party_id: int | None) -> list[str]:
 @limit_one_time_codes
 def login_phone(request: HttpRequest) -> HttpResponse:
     """Step 1: the phone number. Every valid number gets the same answer."""
-    if request.user.is_authenticated and scope_of(request.user).party_id is not None:
+    if request.user.is_authenticated and scope_of(request.user).is_portal_user:
         return HttpResponseRedirect(reverse("portal:cases"))
     form = PhoneForm(request.POST or None)
     if request.method == "POST":
@@ -207,6 +206,7 @@ def login_code(request: HttpRequest) -> HttpResponse:
             form.add_error("code", exc.message)
             return render(request, "parties/login_code.html", context, status=400)
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        accounts.signed_in(user)
         return HttpResponseRedirect(reverse("portal:cases"))
     return render(request, "parties/login_code.html", context)
 
@@ -217,9 +217,8 @@ def login_code(request: HttpRequest) -> HttpResponse:
 @require_safe
 @portal_required
 def cases(request: HttpRequest) -> HttpResponse:
-    party_id = scope_of(request.user).party_id
     rows = [
-        {"dispute": d, "roles": _my_roles(d, party_id), "steps": progress(d)}
+        {"dispute": d, "roles": _my_roles(d, request.user), "steps": progress(d)}
         for d in _my_disputes(request.user).order_by("-received_at", "-id")
     ]
     return render(request, "parties/cases.html", {"rows": rows})
@@ -248,20 +247,20 @@ def _case_response(
     failed: SigningForm | None = None,
     status: int = 200,
 ) -> HttpResponse:
-    party_id = scope_of(request.user).party_id
+    user_id = request.user.pk
     agreement = _agreement(dispute)
     statuses = signing_status(dispute) if agreement is not None else []
     to_sign = []
     if dispute.state == State.AGREED and agreement is not None:
         for item in statuses:
-            if item.signature is None and any(cp.party_id == party_id for cp in item.signers):
+            if item.signature is None and any(cp.party.user_id == user_id for cp in item.signers):
                 is_failed = failed is not None and failed.data.get("signatory") == str(
                     item.party.pk
                 )
                 to_sign.append(
                     {
                         "status": item,
-                        "yourself": item.party.party_id == party_id,
+                        "yourself": item.party.party.user_id == user_id,
                         "form": failed
                         if is_failed
                         else SigningForm(
@@ -279,7 +278,7 @@ def _case_response(
     ).order_by("scheduled_at")
     context = {
         "dispute": dispute,
-        "roles": _my_roles(dispute, party_id),
+        "roles": _my_roles(dispute, request.user),
         "steps": progress(dispute),
         "sessions": sessions,
         "agreement": agreement,
@@ -305,6 +304,7 @@ def _messages_of(exc: ValidationError) -> str:
 @require_POST
 @portal_required
 @limit_one_time_codes
+@one_submission
 def signing_code(request: HttpRequest, pk: int) -> HttpResponse:
     """Send the signer a one-time code for the agreement (documents.services)."""
     dispute = _get_dispute(request.user, pk)
@@ -331,6 +331,7 @@ def signing_code(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @portal_required
 @limit_one_time_codes
+@one_submission
 def sign(request: HttpRequest, pk: int) -> HttpResponse:
     """Sign online with the code (documents.services.record_signature)."""
     dispute = _get_dispute(request.user, pk)
@@ -379,7 +380,10 @@ def document_pdf(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
         document = generation.generate(dispute.pk, kind, lang)
     except NotFound as exc:
         raise Http404(exc.message) from exc
-    data = storage.read(document.file)
+    try:
+        data = generation.pdf_of(document)
+    except ServiceError as exc:
+        return _case_response(request, dispute, error=exc.message, status=exc.status_code)
     response = HttpResponse(data, content_type="application/pdf")
     filename = f"{dispute.reference}-{kind}-{document.lang}.pdf"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
@@ -391,10 +395,8 @@ def document_pdf(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
 @portal_required
 def my_data(request: HttpRequest) -> HttpResponse:
     """The party's own personal data as a JSON download (recorded as an export request)."""
-    data = export_personal_data(
-        actor=request.user,
-        party_id=scope_of(request.user).party_id,
-        reason=_("Downloaded by the party from the portal."),
+    data = export_own_personal_data(
+        actor=request.user, reason=_("Downloaded by the party from the portal.")
     )
     response = JsonResponse(data, json_dumps_params={"ensure_ascii": False, "indent": 2})
     response["Content-Disposition"] = 'attachment; filename="my-personal-data.json"'

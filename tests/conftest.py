@@ -33,6 +33,7 @@ class World:
     court_user: Any
     other_court_user: Any
     party_user: Any
+    party: Any  # the body's record that party_user's portal account acts for
     analyst: Any
     admin: Any
 
@@ -58,7 +59,7 @@ def world(db: Any) -> World:
         return user
 
     party_user = f.UserFactory(roles=[Role.PARTY])
-    f.PartyFactory(user=party_user, name="张伟")
+    party = f.PartyFactory(user=party_user, name="张伟", body=body)
     return World(
         body=body,
         other_body=other_body,
@@ -73,6 +74,7 @@ def world(db: Any) -> World:
         court_user=f.CourtStaffFactory(court=court).user,
         other_court_user=f.CourtStaffFactory(court=other_court).user,
         party_user=party_user,
+        party=party,
         analyst=f.UserFactory(roles=[Role.ANALYST]),
         admin=f.UserFactory(is_superuser=True, is_staff=True),
     )
@@ -82,7 +84,7 @@ def world(db: Any) -> World:
 def dispute(world: World) -> Any:
     """A registered dispute of the world's body; the world's party user is its applicant."""
     d = f.DisputeFactory(body=world.body)
-    f.CasePartyFactory(dispute=d, party=world.party_user.party, role=PartyRole.APPLICANT)
+    f.CasePartyFactory(dispute=d, party=world.party, role=PartyRole.APPLICANT)
     f.CasePartyFactory(dispute=d, role=PartyRole.RESPONDENT)
     return d
 

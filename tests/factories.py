@@ -15,7 +15,7 @@ from courts.models import Court, CourtLevel, CourtStaff, Referral, ReferralKind
 from mediation.choices import BodyKind, Category, Channel, Track
 from mediation.models import Dispute, MediationBody, MediationSession, Mediator, StaffMember
 from mediation.roles import Role
-from parties.models import CaseParty, IdType, Party, PartyKind, PartyRole
+from parties.models import CaseParty, IdType, Party, PartyKind, PartyRole, PortalAccount
 from parties.validators import resident_id_check_digit, uscc_check_char
 
 
@@ -96,14 +96,35 @@ class CourtStaffFactory(factory.django.DjangoModelFactory):
 
 
 class PartyFactory(factory.django.DjangoModelFactory):
+    """A body's record of a party; given a `user`, that user gets a portal account on the
+    record's phone and identity (as `parties.accounts.open_portal_account` makes one). Without
+    a body, the record takes the body of the first case it is given (`CasePartyFactory`)."""
+
     class Meta:
         model = Party
+        skip_postgeneration_save = True
 
+    body = None
     kind = PartyKind.PERSON
     name = factory.Sequence(lambda n: f"当事人{n}")
     id_type = IdType.RESIDENT_ID
     id_number = factory.Sequence(lambda n: resident_id(n))
     phone = factory.Sequence(lambda n: f"138{n % 10**8:08d}")
+
+    @factory.post_generation
+    def portal_account(obj: Party, create: bool, extracted: Any, **kwargs: Any) -> None:
+        if not create or obj.user_id is None or not obj.phone:
+            return
+        if PortalAccount.objects.filter(user_id=obj.user_id).exists():
+            return
+        PortalAccount.objects.create(
+            user_id=obj.user_id,
+            name=obj.name,
+            phone=obj.phone,
+            phone_verified_at=timezone.now(),
+            id_type=obj.id_type if obj.id_number_hash else "",
+            id_number_hash=obj.id_number_hash,
+        )
 
 
 class OrganizationFactory(PartyFactory):
@@ -137,8 +158,16 @@ class CasePartyFactory(factory.django.DjangoModelFactory):
         model = CaseParty
 
     dispute = factory.SubFactory(DisputeFactory)
-    party = factory.SubFactory(PartyFactory)
+    party = factory.SubFactory(PartyFactory, body=factory.SelfAttribute("..dispute.body"))
     role = PartyRole.APPLICANT
+
+    @classmethod
+    def _create(cls, model_class: Any, *args: Any, **kwargs: Any) -> CaseParty:
+        party, dispute = kwargs["party"], kwargs["dispute"]
+        if party.body_id is None:
+            party.body_id = dispute.body_id
+            party.save(update_fields=["body"])
+        return super()._create(model_class, *args, **kwargs)
 
 
 class MediationSessionFactory(factory.django.DjangoModelFactory):

@@ -48,6 +48,7 @@ import pytest
 from django.contrib.auth.hashers import make_password
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
+from django.db.models import F
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone, translation
@@ -62,6 +63,7 @@ from mediation.models import Dispute, LedgerImport, MediationSession
 from parties.models import CaseParty, PartyRole
 from tests import factories as f
 from tests.conftest import World
+from tests.form_tokens import FormClient
 
 # --- roles and sides -----------------------------------------------------------------------------
 
@@ -153,7 +155,7 @@ class Scene:
 
     def _party(self, dispute: Dispute, side: str, role: str, name: str) -> CaseParty:
         if side == OWN and role == PartyRole.APPLICANT:
-            party = self.world.party_user.party
+            party = self.world.party
         else:
             party = f.PartyFactory(name=name)
         self.names.append(party.name)
@@ -278,6 +280,11 @@ class Scene:
     def both_cases(self) -> None:
         self.case(OWN)
         self.case(OTHER)
+
+    def cases_in_mediation(self) -> None:
+        # The agreement is edited while mediating (an agreed one only after `revise`).
+        for side in (OWN, OTHER):
+            Dispute.objects.filter(pk=self.case(side).pk).update(state="mediating")
 
 
 # --- rows ----------------------------------------------------------------------------------------
@@ -523,6 +530,37 @@ def third_party_json(s: Scene, side: str) -> dict[str, Any]:
     }
 
 
+# Minutes of the own case's sessions, each with a marker: a joint session the party attended, one
+# they did not, and a caucus (背对背) they attended. Who reads which (mediation/minutes.py): the
+# body's staff everything, the court the joint sessions, the party the joint one they attended.
+MINUTES = {
+    "当事人到场的联合调解笔录": frozenset({*BODY_STAFF, ADMIN, COURT, PARTY}),
+    "当事人缺席的联合调解笔录": frozenset({*BODY_STAFF, ADMIN, COURT}),
+    "背对背：最多可赔付5000元，请勿告知申请人": frozenset({*BODY_STAFF, ADMIN}),
+}
+
+
+def sessions_with_minutes(s: Scene) -> None:
+    dispute = s.case(OWN)
+    applicant = s.applicant(OWN)
+    for (minutes, readers), kind, attended in zip(
+        MINUTES.items(), ("joint", "joint", "caucus"), (True, False, True), strict=True
+    ):
+        assert readers  # every marker is read by someone
+        session = f.MediationSessionFactory(
+            dispute=dispute, kind=kind, status="held", minutes=minutes
+        )
+        if attended:
+            session.attendees.add(applicant)
+
+
+def minutes_read_by_role(s: Scene, row: Row, response: Any) -> None:
+    text = _text(response)
+    for minutes, readers in MINUTES.items():
+        wanted = row.side == OWN and row.role in readers
+        assert (minutes in text) == wanted, f"minutes “{minutes}” {'not ' * wanted}shown"
+
+
 def session_json(s: Scene, side: str) -> dict[str, Any]:
     at = timezone.now() + datetime.timedelta(days=3)
     return {"scheduled_at": at.isoformat(), "place": "第二调解室"}
@@ -733,6 +771,68 @@ PERSONAL_DATA = {
 ERASE_PERSONAL_DATA = {**PERSONAL_DATA, DIRECTOR: (409, 404), ADMIN: (409, 409)}
 
 
+# A body's record of a party is its body's own: only its staff act on it; who sees the party in
+# a case may not (403), and nobody outside sees it (404), another body's director included.
+PARTY_RECORD = {
+    ANON: (401, 401),
+    CLERK: (200, 404),
+    MEDIATOR: (200, 404),
+    COLLEAGUE: (200, 404),
+    DIRECTOR: (200, 404),
+    COURT: (403, 404),
+    PARTY: (403, 404),
+    ANALYST: (404, 404),
+    ADMIN: (200, 200),
+}
+# A new phone on the record the party's portal account acts for, on a director's decision: the
+# other staff of the body see the record but need the party's code (403); the other side's party
+# has no account, so its new phone takes effect at once.
+PHONE_BY_DECISION = {
+    **PARTY_RECORD,
+    CLERK: (403, 404),
+    MEDIATOR: (403, 404),
+    COLLEAGUE: (403, 404),
+}
+# A code to the party's own number, to confirm a new phone: none for a party without an account.
+PHONE_CODE = {**PARTY_RECORD, ADMIN: (200, 409)}
+# A portal account opened for a party who has none yet, on the record's phone and ID number.
+OPEN_ACCOUNT = {
+    **PARTY_RECORD,
+    CLERK: (201, 404),
+    MEDIATOR: (201, 404),
+    COLLEAGUE: (201, 404),
+    DIRECTOR: (201, 404),
+    ADMIN: (201, 201),
+}
+
+
+def portal_party_api(tail: str) -> Url:
+    """The world's party, whose portal account acts for its record (own side); on the other
+    side, a party of the other case, who has no account."""
+
+    def url(s: Scene, side: str) -> str:
+        roles = s.case(side).case_parties.order_by(F("party__user_id").desc(nulls_last=True), "id")
+        return f"/api/v1/parties/{roles.first().party_id}/{tail}"
+
+    return url
+
+
+def record_api(tail: str) -> Url:
+    """A party of the case with a mobile number and no portal account."""
+
+    def url(s: Scene, side: str) -> str:
+        roles = (
+            s.case(side)
+            .case_parties.filter(party__user__isnull=True)
+            .exclude(party__phone="")
+            .exclude(party__id_number_hash="")
+            .order_by("id")
+        )
+        return f"/api/v1/parties/{roles.first().party_id}/{tail}"
+
+    return url
+
+
 def party_api(tail: str) -> Url:
     """A party of the case who has no portal account (not the signed-in party themself)."""
 
@@ -810,6 +910,28 @@ TABLE: list[Row] = [
     ),
     *matrix(api("dispute-sessions", "GET", case_api("sessions/")), **SEE_CASE),
     *matrix(
+        api(
+            "dispute-sessions",
+            "GET",
+            case_api("sessions/"),
+            setup=sessions_with_minutes,
+            check=minutes_read_by_role,
+            variant="minutes",
+        ),
+        **SEE_CASE,
+    ),
+    *matrix(
+        page(
+            "workbench:case",
+            "GET",
+            case_page(),
+            setup=sessions_with_minutes,
+            check=minutes_read_by_role,
+            variant="minutes",
+        ),
+        **WORKBENCH_CASE,
+    ),
+    *matrix(
         api("dispute-sessions", "POST", case_api("sessions/"), data=session_json),
         # services.schedule_session: the assigned mediator or a director.
         **only(201, (MEDIATOR, DIRECTOR, ADMIN)),
@@ -817,7 +939,13 @@ TABLE: list[Row] = [
     *matrix(api("dispute-log", "GET", case_api("log/")), **SEE_CASE),
     *matrix(api("api-agreement", "GET", case_api("agreement/")), **SEE_CASE),
     *matrix(
-        api("api-agreement", "PUT", case_api("agreement/"), data=agreement_json),
+        api(
+            "api-agreement",
+            "PUT",
+            case_api("agreement/"),
+            data=agreement_json,
+            setup=Scene.cases_in_mediation,
+        ),
         # The agreement is the case's mediator's work (SPEC §1, §5); the superuser configures,
         # it does not draft agreements, so 403 for it too.
         **only(200, (MEDIATOR,)),
@@ -1119,7 +1247,13 @@ TABLE: list[Row] = [
         **only(200, (MEDIATOR,), anon=302, hidden=OUTSIDE_WORKBENCH),
     ),
     *matrix(
-        page("workbench:agreement", "POST", case_page("agreement/"), data=agreement_form),
+        page(
+            "workbench:agreement",
+            "POST",
+            case_page("agreement/"),
+            data=agreement_form,
+            setup=Scene.cases_in_mediation,
+        ),
         **only(303, (MEDIATOR,), anon=302, hidden=OUTSIDE_WORKBENCH),
     ),
     *matrix(page("workbench:signing", "GET", case_page("agreement/sign/")), **WORKBENCH_CASE),
@@ -1181,6 +1315,18 @@ TABLE: list[Row] = [
         api("api-personal-data-erase", "POST", party_api("erase/"), data=reason("当事人申请")),
         **ERASE_PERSONAL_DATA,
     ),
+    # ---- /api/v1/parties/: a body's record, its phone and its portal account --------------------
+    *matrix(
+        api(
+            "api-party-phone",
+            "POST",
+            portal_party_api("phone/"),
+            data=lambda s, side: {"phone": "13911112222", "decision": "当事人手机遗失"},
+        ),
+        **PHONE_BY_DECISION,
+    ),
+    *matrix(api("api-party-phone-code", "POST", portal_party_api("phone/code/")), **PHONE_CODE),
+    *matrix(api("api-party-portal-account", "POST", record_api("portal-account/")), **OPEN_ACCOUNT),
     # ---- /portal/: the party portal -----------------------------------------------------------
     *matrix(
         page("portal:my-data", "POST", fixed("/portal/my-data/")),
@@ -1335,7 +1481,9 @@ def clients() -> Clients:
     # One client of each kind for the whole module: each new client loads the middleware again,
     # and WhiteNoise's scan of the static files would cost more than the rows themselves. A 500
     # is answered as a status, so that it is reported as the row's discrepancy like any other.
-    return Clients(Client(raise_request_exception=False), APIClient(raise_request_exception=False))
+    return Clients(
+        FormClient(raise_request_exception=False), APIClient(raise_request_exception=False)
+    )
 
 
 def _client(clients: Clients, world: World, row: Row) -> Client:
@@ -1433,6 +1581,9 @@ EXCLUDED = {
     # POST username + password → token: an authentication view, the same for every role; it is
     # how a client becomes a role, not something a role is scoped to.
     "api-token": "authentication view",
+    # Revoke the caller's own token, or all of the caller's tokens: the same for every role.
+    "api-logout": "authentication view",
+    "api-logout-all": "authentication view",
 }
 
 
@@ -1462,3 +1613,42 @@ def test_every_url_is_in_the_matrix() -> None:
     known = {name for _, name in routes}
     assert in_table <= known, in_table - known
     assert set(EXCLUDED) <= known, set(EXCLUDED) - known
+
+
+# --- tokens: one that was revoked or has expired opens nothing -----------------------------------
+
+API_ENDPOINTS = {row.endpoint.key: row.endpoint for row in TABLE if row.endpoint.api}
+
+
+@pytest.mark.parametrize("how", ["revoked", "expired", "after a password change"])
+def test_a_dead_token_opens_no_endpoint(world: World, how: str) -> None:
+    """Every API endpoint of the table, asked with the director's token once it is dead,
+    answers 401 — and the same endpoints answered the live token otherwise."""
+    from knox.models import AuthToken
+
+    scene = Scene(world)
+    instance, key = AuthToken.objects.create(world.director)
+    client = APIClient(raise_request_exception=False)
+    client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+    assert client.get("/api/v1/disputes/").status_code == 200
+    if how == "revoked":
+        instance.delete()
+    elif how == "expired":
+        AuthToken.objects.filter(pk=instance.pk).update(
+            expiry=timezone.now() - datetime.timedelta(seconds=1)
+        )
+    else:
+        world.director.set_password("a-new-password-for-this-test")
+        world.director.save()
+    wrong = []
+    for endpoint in API_ENDPOINTS.values():
+        url = endpoint.url(scene, OWN)
+        data = endpoint.data(scene, OWN) if endpoint.data is not None else None
+        method = endpoint.method.lower()
+        if method == "get":
+            response = client.get(url)
+        else:
+            response = getattr(client, method)(url, data, format="json")
+        if response.status_code != 401:
+            wrong.append(f"{endpoint.key} {url}: {response.status_code}")
+    assert not wrong, "\n".join(wrong)

@@ -3,21 +3,19 @@ from typing import Any
 import django_filters
 from django.db.models import QuerySet
 
-from courts.models import OPEN_REFERRAL_STATES, Court, Referral, ReferralKind, ReferralState
+from courts.models import OPEN_REFERRAL_STATES, Referral, ReferralKind, ReferralState
 from courts.selectors import overdue_referral_q
-from mediation.models import MediationBody
+from mediation.api.filtering import BooleanFilter, IdFilter
 
 
 class ReferralFilter(django_filters.FilterSet):
     kind = django_filters.MultipleChoiceFilter(choices=ReferralKind.choices)
     state = django_filters.MultipleChoiceFilter(choices=ReferralState.choices)
-    court = django_filters.ModelChoiceFilter(queryset=Court.objects.all())
-    body = django_filters.ModelChoiceFilter(
-        field_name="dispute__body", queryset=MediationBody.objects.all()
-    )
-    dispute = django_filters.NumberFilter(field_name="dispute_id")
-    open = django_filters.BooleanFilter(method="filter_open")
-    overdue = django_filters.BooleanFilter(method="filter_overdue")
+    court = IdFilter(field_name="court_id")
+    body = IdFilter(field_name="dispute__body_id")
+    dispute = IdFilter(field_name="dispute_id")
+    open = BooleanFilter(method="filter_open")
+    overdue = BooleanFilter(method="filter_overdue")
 
     class Meta:
         model = Referral

@@ -2,6 +2,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
+from django.core.validators import MaxValueValidator
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -20,8 +22,7 @@ from courts.models import (
 )
 from courts.rules import action_label
 from documents.generation import available_kinds
-from mediation.api.fields import ChoiceLabelField
-from mediation.api.serializers import Amount
+from mediation.api.fields import AmountField, ChoiceLabelField
 from mediation.choices import Category, Track
 from mediation.models import Dispute, MediationBody
 from mediation.selectors import may_see_personal_data
@@ -157,7 +158,7 @@ class DelegationDisputeSerializer(serializers.Serializer):
     track = serializers.ChoiceField(choices=Track.choices, required=False, allow_blank=True)
     title = serializers.CharField(max_length=200)
     facts = serializers.CharField(required=False, allow_blank=True)
-    claimed_amount = serializers.DecimalField(required=False, allow_null=True, **Amount)
+    claimed_amount = AmountField(required=False, allow_null=True)
     parties = PartyInputSerializer(many=True, allow_empty=False)
 
 
@@ -217,6 +218,67 @@ class ReferralTransitionInputSerializer(serializers.Serializer):
         required=False,
         help_text="The state the caller saw; a different current state answers 409.",
     )
+
+
+def _referral_reason(required: bool) -> serializers.CharField:
+    return serializers.CharField(
+        max_length=2000, required=required, allow_blank=not required, help_text="Why."
+    )
+
+
+def _step_input(name: str, doc: str, **fields: serializers.Field) -> type[serializers.Serializer]:
+    fields["expected_state"] = serializers.ChoiceField(
+        choices=ReferralState.choices,
+        required=False,
+        help_text="The state the caller saw; a different current state answers 409.",
+    )
+    class_name = "".join(part.title() for part in name.split("_")) + "StepInputSerializer"
+    return type(class_name, (serializers.Serializer,), {"__doc__": doc, **fields})
+
+
+# What each step takes, as courts/services.py reads it. As with a dispute's transitions, the API
+# validates with `ReferralTransitionInputSerializer` and the service checks these (a step not
+# possible now is a 409 whatever its data); the schema has one operation per step.
+REFERRAL_STEP_INPUTS: dict[str, type[serializers.Serializer]] = {
+    "receive": _step_input(
+        "receive", "The court or body records receipt.", reason=_referral_reason(False)
+    ),
+    "return_referral": _step_input(
+        "return_referral", "Return the referral, with the reason.", reason=_referral_reason(True)
+    ),
+    "file": _step_input(
+        "file",
+        "The court records its filing number (民初).",
+        case_number=serializers.CharField(
+            max_length=60, help_text="e.g. (2026)赣0102民初456号, of the referral's court"
+        ),
+        reason=_referral_reason(False),
+    ),
+    "decide": _step_input(
+        "decide",
+        "The court records its decision; for a confirmation, `confirmed` or `denied` and the "
+        "ruling's number (民特).",
+        decision=serializers.ChoiceField(
+            choices=ReferralDecision.choices, help_text="One that fits the referral's kind."
+        ),
+        case_number=serializers.CharField(max_length=60, required=False, allow_blank=True),
+        reason=_referral_reason(False),
+    ),
+    "extend": _step_input(
+        "extend",
+        "Extend a delegation's deadline once, with every party's consent.",
+        days=serializers.IntegerField(
+            min_value=1,
+            validators=[MaxValueValidator(lambda: settings.FENGQIAO_DELEGATION_EXTENSION_MAX_DAYS)],
+        ),
+        consenting_parties=serializers.ListField(
+            child=serializers.IntegerField(),
+            min_length=1,
+            help_text="ids of the case parties who consented: every applicant and respondent",
+        ),
+        reason=_referral_reason(False),
+    ),
+}
 
 
 class ReferralStepSerializer(serializers.Serializer):

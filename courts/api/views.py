@@ -13,6 +13,7 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from config.schema import CONFLICT_STATE, split_by_name
 from courts import selectors, services
 from courts.models import INBOUND_KINDS, OUTBOUND_KINDS, Court, Referral
 from mediation.api.pagination import ONE_CASE_LIST
@@ -23,6 +24,7 @@ from parties.serializers import PartyInputSerializer
 
 from .filters import ReferralFilter
 from .serializers import (
+    REFERRAL_STEP_INPUTS,
     DelegationCreateSerializer,
     OutboundReferralCreateSerializer,
     ReferralDetailSerializer,
@@ -68,7 +70,9 @@ class ReferralViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
 
     @extend_schema(request=CREATE_REQUEST, responses={201: ReferralDetailSerializer})
     def create(self, request: Request) -> Response:
-        kind = request.data.get("kind") if hasattr(request.data, "get") else None
+        kind = request.data.get("kind") if isinstance(request.data, dict) else None
+        if not isinstance(kind, str):
+            kind = None
         if kind in INBOUND_KINDS:
             return self._delegate(request)
         if kind in OUTBOUND_KINDS:
@@ -121,8 +125,8 @@ class ReferralViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         return Response([{"name": n, "label": services.step_label(n)} for n in names])
 
     @extend_schema(
-        request=ReferralTransitionInputSerializer,
-        responses={200: ReferralDetailSerializer},
+        **split_by_name("ReferralStepInput", "name", REFERRAL_STEP_INPUTS),
+        responses={200: ReferralDetailSerializer, 409: CONFLICT_STATE},
         parameters=[OpenApiParameter("name", str, OpenApiParameter.PATH)],
     )
     @action(detail=True, methods=["post"], url_path=r"transitions/(?P<name>[a-z_]+)")

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import base64
 import binascii
-from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import extend_schema_field
+from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema_field
 from rest_framework import serializers
 
 from documents.models import (
@@ -27,13 +26,12 @@ from documents.services import (
     SignatureInput,
 )
 from documents.signatories import SignatoryStatus
-
-Money = {"max_digits": 14, "decimal_places": 2, "min_value": Decimal("0.01")}
+from mediation.api.fields import AmountField
 
 
 class InstalmentSerializer(serializers.Serializer):
     number = serializers.IntegerField(read_only=True)
-    amount = serializers.DecimalField(**Money)
+    amount = AmountField(positive=True)
     due_date = serializers.DateField()
 
 
@@ -50,9 +48,7 @@ class ObligationSerializer(serializers.Serializer):
         choices=PaymentMethod.choices, default=PaymentMethod.BANK_TRANSFER
     )
     note = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
-    amount = serializers.DecimalField(
-        required=False, write_only=True, help_text="lump sum only", **Money
-    )
+    amount = AmountField(positive=True, required=False, write_only=True, help_text="lump sum only")
     due_date = serializers.DateField(required=False, write_only=True, help_text="lump sum only")
     instalments = InstalmentSerializer(many=True, required=False)
     total = serializers.DecimalField(max_digits=14, decimal_places=2, read_only=True)
@@ -92,6 +88,39 @@ class ObligationSerializer(serializers.Serializer):
         }
 
 
+# An obligation as `ObligationSerializer.validate` takes it, in the schema: either a lump sum
+# with its amount and due date, or its instalments listed. The API reads both with
+# `ObligationSerializer`; these two only describe it.
+class LumpSumObligationSerializer(ObligationSerializer):
+    """A lump sum: its amount and due date."""
+
+    schedule = serializers.ChoiceField(
+        choices=[(Schedule.LUMP_SUM.value, Schedule.LUMP_SUM.label)],
+        default=Schedule.LUMP_SUM,
+    )
+    amount = AmountField(positive=True, write_only=True)
+    due_date = serializers.DateField(write_only=True)
+    instalments = InstalmentSerializer(many=True, required=False, max_length=0)
+
+
+class InstalmentsObligationSerializer(ObligationSerializer):
+    """Paid in the instalments listed (then `amount` and `due_date` are not read)."""
+
+    instalments = InstalmentSerializer(many=True, allow_empty=False)
+
+
+@extend_schema_field(
+    PolymorphicProxySerializer(
+        component_name="ObligationInput",
+        serializers=[LumpSumObligationSerializer, InstalmentsObligationSerializer],
+        resource_type_field_name=None,
+        many=True,
+    )
+)
+class ObligationInputListSerializer(serializers.ListSerializer):
+    """The obligations of an agreement being written (read by `ObligationSerializer`)."""
+
+
 class AgreementInputSerializer(serializers.Serializer):
     facts = serializers.CharField(required=False, allow_blank=True, default="", max_length=20000)
     disputed_matters = serializers.CharField(
@@ -106,7 +135,9 @@ class AgreementInputSerializer(serializers.Serializer):
     clauses = serializers.ListField(
         child=serializers.CharField(max_length=5000, allow_blank=True), required=False, default=list
     )
-    obligations = ObligationSerializer(many=True, required=False, default=list)
+    obligations = ObligationInputListSerializer(
+        child=ObligationSerializer(), required=False, default=list
+    )
     agreement_date = serializers.DateField(required=False, allow_null=True)
     expected_version = serializers.IntegerField(
         required=False,
@@ -242,7 +273,10 @@ class SignatureCreateSerializer(serializers.Serializer):
         required=False,
         allow_blank=True,
         default="",
-        help_text="in person: the drawn signature, PNG or JPEG, base64 or a data: URI",
+        help_text=(
+            "in person: the drawn signature, a complete PNG of at least 80×30 pixels with a "
+            "drawing on it, base64 or a data: URI"
+        ),
     )
     code = serializers.CharField(
         max_length=10, required=False, allow_blank=True, default="", help_text="online"

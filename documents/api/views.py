@@ -10,13 +10,14 @@ from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
+from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from config.observability import client_address
 from config.ratelimits import CodeEntryThrottle, CodeRequestThrottle
-from documents import generation, services, storage
+from documents import generation, services
 from documents.models import Agreement, Document, DocumentKind, DocumentLanguage
 from documents.signatories import signing_status
 from mediation.exceptions import NotFound
@@ -52,9 +53,16 @@ def _agreement_response(dispute: Any, code: int = status.HTTP_200_OK) -> Respons
 
 
 def _lang(request: Request) -> str:
-    lang = request.query_params.get("lang") or DocumentLanguage.ZH_HANS
+    lang = request.query_params.get("lang", DocumentLanguage.ZH_HANS)
     if lang not in DocumentLanguage.values:
-        raise NotFound(_("No such language: %(lang)s.") % {"lang": lang})
+        raise ValidationError(
+            {
+                "lang": [
+                    _("Choose one of: %(allowed)s.")
+                    % {"allowed": ", ".join(DocumentLanguage.values)}
+                ]
+            }
+        )
     return lang
 
 
@@ -166,11 +174,14 @@ class DocumentPdfView(APIView):
     """Download a signed document; generated and stored the first time it is asked for."""
 
     @extend_schema(
-        parameters=[LANG_PARAMETER],
+        parameters=[
+            OpenApiParameter("kind", str, OpenApiParameter.PATH, enum=DocumentKind.values),
+            LANG_PARAMETER,
+        ],
         responses={(200, "application/pdf"): OpenApiResponse(OpenApiTypes.BINARY)},
     )
     def get(self, request: Request, dispute_id: int, kind: str) -> HttpResponse:
         dispute = dispute_get(request.user, dispute_id)
         document = generation.generate(dispute.pk, kind, _lang(request))
-        data = storage.read(document.file)
+        data = generation.pdf_of(document)
         return _pdf(data, f"{dispute.reference}-{kind}-{document.lang}.pdf")

@@ -4,8 +4,10 @@ import django_filters
 from django.db.models import Q, QuerySet
 
 from mediation.choices import Category, Channel, State, Track
-from mediation.models import Dispute, MediationBody, Mediator, due_soon_q, overdue_q
+from mediation.models import Dispute, due_soon_q, overdue_q
 from parties.models import CaseParty
+
+from .filtering import BooleanFilter, DateFilter, IdFilter
 
 
 class DisputeFilter(django_filters.FilterSet):
@@ -16,12 +18,12 @@ class DisputeFilter(django_filters.FilterSet):
     category = django_filters.MultipleChoiceFilter(choices=Category.choices, distinct=False)
     track = django_filters.ChoiceFilter(choices=Track.choices)
     channel = django_filters.ChoiceFilter(choices=Channel.choices)
-    body = django_filters.ModelChoiceFilter(queryset=MediationBody.objects.all())
-    mediator = django_filters.ModelChoiceFilter(queryset=Mediator.objects.all())
-    overdue = django_filters.BooleanFilter(method="filter_overdue")
-    due_soon = django_filters.BooleanFilter(method="filter_due_soon")
-    received_from = django_filters.DateFilter(field_name="received_at", lookup_expr="gte")
-    received_to = django_filters.DateFilter(field_name="received_at", lookup_expr="lte")
+    body = IdFilter(field_name="body_id")
+    mediator = IdFilter(field_name="mediator_id")
+    overdue = BooleanFilter(method="filter_overdue")
+    due_soon = BooleanFilter(method="filter_due_soon")
+    received_from = DateFilter(field_name="received_at", lookup_expr="gte")
+    received_to = DateFilter(field_name="received_at", lookup_expr="lte")
     q = django_filters.CharFilter(method="filter_text", max_length=100)
 
     class Meta:

@@ -1,10 +1,14 @@
 """Read-only reference data an API client needs to fill in ids: bodies, mediators, courts."""
 
+import django_filters
 from django.db.models import QuerySet
 from rest_framework import serializers, viewsets
 
-from courts.models import Court
+from courts.models import Court, CourtLevel
+from mediation.choices import BodyKind, Track
 from mediation.models import MediationBody, Mediator
+
+from .filtering import BooleanFilter, IdFilter
 
 
 class MediationBodySerializer(serializers.ModelSerializer):
@@ -27,15 +31,41 @@ class CourtSerializer(serializers.ModelSerializer):
         fields = ["id", "name", "code", "level", "region"]
 
 
+class MediationBodyFilter(django_filters.FilterSet):
+    track = django_filters.ChoiceFilter(choices=Track.choices)
+    kind = django_filters.ChoiceFilter(choices=BodyKind.choices)
+
+    class Meta:
+        model = MediationBody
+        fields = ["track", "kind"]
+
+
+class CourtFilter(django_filters.FilterSet):
+    level = django_filters.ChoiceFilter(choices=CourtLevel.choices)
+
+    class Meta:
+        model = Court
+        fields = ["level"]
+
+
+class MediatorFilter(django_filters.FilterSet):
+    body = IdFilter(field_name="body_id")
+    active = BooleanFilter()
+
+    class Meta:
+        model = Mediator
+        fields = ["body", "active"]
+
+
 class MediationBodyViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = MediationBodySerializer
     queryset = MediationBody.objects.order_by("id")
-    filterset_fields = ["track", "kind"]
+    filterset_class = MediationBodyFilter
 
 
 class MediatorViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = MediatorSerializer
-    filterset_fields = ["body", "active"]
+    filterset_class = MediatorFilter
 
     def get_queryset(self) -> QuerySet[Mediator]:
         return Mediator.objects.select_related("user").order_by("id")
@@ -44,4 +74,4 @@ class MediatorViewSet(viewsets.ReadOnlyModelViewSet):
 class CourtViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = CourtSerializer
     queryset = Court.objects.order_by("id")
-    filterset_fields = ["level"]
+    filterset_class = CourtFilter

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any
 
 from django.utils import timezone
@@ -9,14 +8,22 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from courts.models import Court
-from mediation.choices import Category, Channel, CloseOutcome, Outcome, SessionStatus, State, Track
+from mediation.choices import (
+    Category,
+    Channel,
+    CloseOutcome,
+    Outcome,
+    SessionKind,
+    SessionStatus,
+    State,
+    Track,
+)
+from mediation.minutes import NO_MINUTES
 from mediation.models import Dispute, MediationBody, MediationSession, Mediator, TransitionLog
 from mediation.selectors import may_see_personal_data
 from parties.serializers import CasePartySerializer, PartyInputSerializer
 
-from .fields import ChoiceLabelField, label_of
-
-Amount = {"max_digits": 14, "decimal_places": 2, "min_value": Decimal("0")}
+from .fields import AmountField, ChoiceLabelField, MomentField, label_of
 
 
 class DisputeCreateSerializer(serializers.Serializer):
@@ -26,7 +33,7 @@ class DisputeCreateSerializer(serializers.Serializer):
     track = serializers.ChoiceField(choices=Track.choices, required=False, allow_blank=True)
     title = serializers.CharField(max_length=200)
     facts = serializers.CharField(required=False, allow_blank=True)
-    claimed_amount = serializers.DecimalField(required=False, allow_null=True, **Amount)
+    claimed_amount = AmountField(required=False, allow_null=True)
     received_at = serializers.DateField()
     court = serializers.PrimaryKeyRelatedField(
         queryset=Court.objects.all(), required=False, allow_null=True
@@ -41,9 +48,12 @@ class DisputeCreateSerializer(serializers.Serializer):
 
 
 class DisputeUpdateSerializer(serializers.Serializer):
+    # Facts only: anything else is refused by name (in the schema: no other properties).
+    refuses_unknown_fields = True
+
     title = serializers.CharField(max_length=200, required=False)
     facts = serializers.CharField(required=False, allow_blank=True)
-    claimed_amount = serializers.DecimalField(required=False, allow_null=True, **Amount)
+    claimed_amount = AmountField(required=False, allow_null=True)
     category = serializers.ChoiceField(choices=Category.choices, required=False)
     received_at = serializers.DateField(required=False)
 
@@ -212,15 +222,110 @@ class TransitionInputSerializer(serializers.Serializer):
         choices=CloseOutcome.choices, required=False, help_text="close"
     )
     terms = serializers.CharField(required=False, allow_blank=True, help_text="draft_agreement")
-    agreed_amount = serializers.DecimalField(
-        required=False, allow_null=True, help_text="draft_agreement", **Amount
-    )
+    agreed_amount = AmountField(required=False, allow_null=True, help_text="draft_agreement")
     case_number = serializers.CharField(required=False, allow_blank=True, help_text="confirm")
     expected_state = serializers.ChoiceField(
         choices=State.choices,
         required=False,
         help_text="The state the caller saw; a different current state answers 409.",
     )
+
+
+def _reason(required: bool) -> serializers.CharField:
+    return serializers.CharField(
+        max_length=2000,
+        required=required,
+        allow_blank=not required,
+        help_text="Why: required where the transition needs one.",
+    )
+
+
+_TRANSITION_FIELDS: dict[str, Any] = {
+    "reason": _reason,
+    "mediator": lambda required: serializers.IntegerField(
+        required=required, help_text="id of an active mediator of the body, not a party"
+    ),
+    "track": lambda required: serializers.ChoiceField(choices=Track.choices, required=required),
+    "body": lambda required: serializers.IntegerField(
+        required=required, help_text="id of the mediation body taking the case"
+    ),
+    "court": lambda required: serializers.IntegerField(
+        required=required, help_text="id of a court"
+    ),
+    "outcome": lambda required: serializers.ChoiceField(
+        choices=CloseOutcome.choices,
+        required=required,
+        help_text="One that fits the case's state (a signed case: its performance).",
+    ),
+    "terms": lambda required: serializers.CharField(
+        required=required,
+        allow_blank=not required,
+        help_text="The agreed terms as one clause, unless the agreement already has terms.",
+    ),
+    "case_number": lambda required: serializers.CharField(
+        required=required,
+        allow_blank=not required,
+        help_text="The court's ruling number (民特), e.g. (2026)赣0102民特12号.",
+    ),
+}
+
+# What each transition takes (True: required), as its preparer in mediation/services.py reads
+# it. The API validates with `TransitionInputSerializer` and leaves these checks to the service,
+# so that a transition not possible now is a 409 whatever its data; the schema documents one
+# operation per transition with these bodies (config/schema.py).
+TRANSITION_DATA: dict[str, tuple[str, dict[str, bool]]] = {
+    "accept": ("Accept the case (registered → accepted).", {"reason": False}),
+    "decline": ("Decline the case, with the reason.", {"reason": True}),
+    "assign": (
+        "Assign a mediator (and the track, else the body's).",
+        {"mediator": True, "track": False, "reason": False},
+    ),
+    "reassign": (
+        "Move the case to another mediator, track or body, with the reason.",
+        {"reason": True, "mediator": True, "body": False, "track": False},
+    ),
+    "start": ("Start mediating (a session is scheduled or held).", {"reason": False}),
+    "draft_agreement": (
+        "Record the agreement: its terms, unless the agreement already has clauses or obligations.",
+        {"terms": False, "reason": False},
+    ),
+    "revise": ("Reopen the agreement for changes, with the reason.", {"reason": True}),
+    "sign": ("Record the agreement as signed by everyone.", {"reason": False}),
+    "apply_confirmation": (
+        "Apply to a court for judicial confirmation.",
+        {"court": True, "reason": False},
+    ),
+    "confirm": (
+        "The court confirms the agreement (its 民特 ruling).",
+        {"case_number": True, "reason": False},
+    ),
+    "deny_confirmation": (
+        "The court denies confirmation, with the reason.",
+        {"reason": True, "case_number": False},
+    ),
+    "fail": ("Mediation failed, with the reason.", {"reason": True}),
+    "refer_to_court": ("Refer the failed case to a court.", {"court": True, "reason": False}),
+    "withdraw": ("The applicant withdraws, with the reason.", {"reason": True}),
+    "close": ("Close the case, recording its outcome.", {"outcome": True, "reason": False}),
+}
+
+
+def _transition_input(name: str, doc: str, fields: dict[str, bool]) -> type[serializers.Serializer]:
+    attrs: dict[str, Any] = {
+        field: _TRANSITION_FIELDS[field](required) for field, required in fields.items()
+    }
+    attrs["expected_state"] = serializers.ChoiceField(
+        choices=State.choices,
+        required=False,
+        help_text="The state the caller saw; a different current state answers 409.",
+    )
+    class_name = "".join(part.title() for part in name.split("_")) + "TransitionInputSerializer"
+    return type(class_name, (serializers.Serializer,), {"__doc__": doc, **attrs})
+
+
+TRANSITION_INPUTS: dict[str, type[serializers.Serializer]] = {
+    name: _transition_input(name, doc, fields) for name, (doc, fields) in TRANSITION_DATA.items()
+}
 
 
 class TransitionLogSerializer(serializers.ModelSerializer):
@@ -240,8 +345,19 @@ class TransitionLogSerializer(serializers.ModelSerializer):
 
 
 class SessionSerializer(serializers.ModelSerializer):
+    """A session as the reader may see it: its minutes only for those `mediation.minutes` lets
+    read them (the view passes its `minutes_reader` in the context; without one, none)."""
+
     # "" when the session has no link: a URI or nothing, not a malformed URI.
     online_link = serializers.CharField(read_only=True)
+    minutes = serializers.SerializerMethodField(
+        help_text=(
+            "The minutes, or null for a reader who may not read them. Staff of the case's body "
+            "read all; parties read those of joint sessions they attended (themselves, or the "
+            "party they act for as agent or guardian); court staff of a court the case is with "
+            "read those of joint sessions; a caucus's minutes are read by the body's staff only."
+        )
+    )
 
     class Meta:
         model = MediationSession
@@ -251,6 +367,7 @@ class SessionSerializer(serializers.ModelSerializer):
             "place",
             "online_link",
             "status",
+            "kind",
             "mediators",
             "attendees",
             "minutes",
@@ -258,9 +375,14 @@ class SessionSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_minutes(self, obj: MediationSession) -> str | None:
+        reader = self.context.get("minutes_reader", NO_MINUTES)
+        return reader.minutes(obj)
+
 
 class SessionCreateSerializer(serializers.Serializer):
-    scheduled_at = serializers.DateTimeField()
+    scheduled_at = MomentField()
     place = serializers.CharField(max_length=200, required=False, allow_blank=True)
     online_link = serializers.URLField(required=False, allow_blank=True)
     mediators = serializers.PrimaryKeyRelatedField(
@@ -275,3 +397,9 @@ class SessionCreateSerializer(serializers.Serializer):
         required=False,
     )
     minutes = serializers.CharField(required=False, allow_blank=True)
+    kind = serializers.ChoiceField(
+        choices=SessionKind.choices,
+        default=SessionKind.JOINT,
+        help_text="A joint session (all sides), or a caucus (背对背): the mediator with the "
+        "attendees of one side, whose minutes only the body's staff read.",
+    )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from drf_spectacular.types import OpenApiTypes
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.request import Request
@@ -12,11 +12,19 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from config.db_routers import reading_from_replica
+from config.schema import FORBIDDEN
 from mediation import stats
+
+# A date (YYYY-MM-DD), or empty for no limit.
+DATE_OR_EMPTY = {
+    "oneOf": [{"type": "string", "format": "date"}, {"type": "string", "maxLength": 0}]
+}
 
 
 class RatesQuerySerializer(serializers.Serializer):
-    group_by = serializers.CharField(required=False, allow_blank=True)
+    # As the schema states it: names from GROUP_FIELDS joined by commas, nothing around them.
+    group_by = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False)
+    # Empty means no limit: SPEC §7 writes the URL `?group_by=category,track&from=&to=`.
     to = serializers.DateField(required=False, allow_null=True)
 
     def get_fields(self) -> dict[str, serializers.Field]:
@@ -24,6 +32,20 @@ class RatesQuerySerializer(serializers.Serializer):
         # `from` is a Python keyword, so it cannot be declared as a class attribute.
         fields["from"] = serializers.DateField(required=False, allow_null=True)
         return fields
+
+    def validate_group_by(self, value: str) -> str:
+        unknown = (
+            [name for name in value.split(",") if name not in stats.GROUP_FIELDS] if value else []
+        )
+        if unknown:
+            raise serializers.ValidationError(
+                _("Unknown field(s): %(unknown)s. Allowed: %(allowed)s.")
+                % {
+                    "unknown": ", ".join(map(repr, unknown)),
+                    "allowed": ", ".join(stats.GROUP_FIELDS),
+                }
+            )
+        return value
 
 
 def _amount() -> serializers.DecimalField:
@@ -107,17 +129,19 @@ class RatesView(APIView):
         parameters=[
             OpenApiParameter(
                 "group_by",
-                OpenApiTypes.STR,
-                description="Comma-separated, any of: " + ", ".join(stats.GROUP_FIELDS),
+                {"type": "array", "items": {"type": "string", "enum": list(stats.GROUP_FIELDS)}},
+                style="form",
+                explode=False,
+                description="Fields to group by, comma-separated; none: the totals only.",
             ),
             OpenApiParameter(
-                "from", OpenApiTypes.DATE, description="Received on or after (YYYY-MM-DD)."
+                "from", DATE_OR_EMPTY, description="Received on or after; empty: no limit."
             ),
             OpenApiParameter(
-                "to", OpenApiTypes.DATE, description="Received on or before (YYYY-MM-DD)."
+                "to", DATE_OR_EMPTY, description="Received on or before; empty: no limit."
             ),
         ],
-        responses={200: RatesSerializer},
+        responses={200: RatesSerializer, 403: FORBIDDEN},
     )
     def get(self, request: Request) -> Response:
         params = RatesQuerySerializer(data=request.query_params)

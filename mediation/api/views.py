@@ -8,17 +8,20 @@ from django.db.models import QuerySet
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.filters import OrderingFilter
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from config.schema import CONFLICT_STATE, split_by_name
 from mediation import selectors, services
+from mediation.minutes import minutes_reader
 from mediation.models import Dispute
 from parties.serializers import CasePartySerializer, PartyInputSerializer
 
+from .filtering import StrictOrderingFilter
 from .filters import DisputeFilter
 from .pagination import ONE_CASE_LIST
 from .serializers import (
+    TRANSITION_INPUTS,
     DisputeCreateSerializer,
     DisputeSerializer,
     DisputeUpdateSerializer,
@@ -37,7 +40,7 @@ class DisputeViewSet(
 ):
     serializer_class = DisputeSerializer
     filterset_class = DisputeFilter
-    filter_backends = [*viewsets.GenericViewSet.filter_backends, OrderingFilter]
+    filter_backends = [*viewsets.GenericViewSet.filter_backends, StrictOrderingFilter]
     ordering_fields = ["received_at", "deadline", "reference", "state", "accepted_at"]
     http_method_names = ["get", "post", "patch", "head", "options"]
 
@@ -84,8 +87,8 @@ class DisputeViewSet(
         )
 
     @extend_schema(
-        request=TransitionInputSerializer,
-        responses={200: DisputeSerializer},
+        **split_by_name("DisputeTransitionInput", "name", TRANSITION_INPUTS),
+        responses={200: DisputeSerializer, 409: CONFLICT_STATE},
         parameters=[OpenApiParameter("name", str, OpenApiParameter.PATH)],
     )
     @action(detail=True, methods=["post"], url_path=r"transitions/(?P<name>[a-z_]+)")
@@ -136,9 +139,10 @@ class DisputeViewSet(
     @action(detail=True, methods=["get", "post"], url_path="sessions", **ONE_CASE_LIST)
     def sessions(self, request: Request, pk: str) -> Response:
         dispute = selectors.dispute_get(request.user, pk)
+        context = {"minutes_reader": minutes_reader(request.user, dispute)}
         if request.method == "GET":
             sessions = dispute.sessions.prefetch_related("mediators", "attendees")
-            return Response(SessionSerializer(sessions, many=True).data)
+            return Response(SessionSerializer(sessions, many=True, context=context).data)
         payload = SessionCreateSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         data = dict(payload.validated_data)
@@ -153,9 +157,12 @@ class DisputeViewSet(
                 attendee_ids=data.get("attendees", []),
                 status=data.get("status", "scheduled"),
                 minutes=data.get("minutes", ""),
+                kind=data["kind"],
             ),
         )
-        return Response(SessionSerializer(session).data, status=status.HTTP_201_CREATED)
+        return Response(
+            SessionSerializer(session, context=context).data, status=status.HTTP_201_CREATED
+        )
 
     @extend_schema(responses={200: TransitionLogSerializer(many=True)})
     @action(detail=True, methods=["get"], url_path="log", **ONE_CASE_LIST)

@@ -38,9 +38,12 @@ def last_code() -> str:
 
 def signed_case(world: World) -> Any:
     """A mediated case whose agreement both sides have signed; the party signed online."""
-    party = world.party_user.party
+    party = world.party
     party.phone = PHONE
     party.save()
+    # The number the party's portal account proved: sign-in and signing codes go there.
+    world.party_user.portal_account.phone = PHONE
+    world.party_user.portal_account.save()
     dispute = dispute_in(world, "mediating", title="邻里漏水损害赔偿纠纷")
     mine = dispute.case_parties.get(party=party)
     respondent = dispute.case_parties.exclude(pk=mine.pk).get()
@@ -95,7 +98,7 @@ def test_a_party_signs_in_with_a_code_and_downloads_their_agreement(
     mine = signed_case(world)
     # Someone else's signed case of the same body, which the party must never see.
     others = dispute_in(world, "signed", title="他人的合同纠纷")
-    others.case_parties.filter(party=world.party_user.party).update(party=f.PartyFactory())
+    others.case_parties.filter(party=world.party).update(party=f.PartyFactory())
     f.CasePartyFactory(dispute=others, role=PartyRole.THIRD_PARTY)
     MemorySmsBackend.outbox.clear()
 

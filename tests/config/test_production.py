@@ -48,6 +48,28 @@ def test_the_base_settings_would_not_pass_it() -> None:
 
 
 @pytest.mark.parametrize(
+    ("setting", "value", "error"),
+    [
+        ("FENGQIAO_SEARCH_KEY", "abc", "fengqiao.E001"),
+        ("FENGQIAO_SEARCH_KEY", "x" * 31, "fengqiao.E001"),
+        ("FENGQIAO_FIELD_KEYS", "short", "fengqiao.E003"),
+        # The second key (kept to decrypt older values) must be a real key too.
+        ("FENGQIAO_FIELD_KEYS", PRODUCTION["FENGQIAO_FIELD_KEYS"] + ",c2hvcnQ=", "fengqiao.E003"),
+    ],
+)
+def test_the_deploy_check_refuses_short_keys(setting: str, value: str, error: str) -> None:
+    done = manage("check", "--deploy", **{**PRODUCTION, setting: value})
+    output = done.stdout + done.stderr
+    assert done.returncode != 0, output
+    assert error in output and setting in output
+
+
+def test_a_search_key_of_32_bytes_passes() -> None:
+    done = manage("check", "--deploy", **{**PRODUCTION, "FENGQIAO_SEARCH_KEY": "k" * 32})
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+@pytest.mark.parametrize(
     "missing", ["DJANGO_SECRET_KEY", "FENGQIAO_FIELD_KEYS", "FENGQIAO_SEARCH_KEY"]
 )
 def test_production_refuses_to_start_without_its_keys(missing: str) -> None:

@@ -24,6 +24,7 @@ from parties.models import CaseParty
 from parties.services import PartyInput
 from tests import factories as f
 from tests.conftest import World
+from tests.form_tokens import FormClient
 from tests.mediation.helpers import dispute_in
 
 TODAY = timezone.localdate()
@@ -43,7 +44,7 @@ def _keep_the_test_language() -> Any:
 
 def web(user: Any = None) -> Client:
     """A browser session (English) signed in as `user`."""
-    client = Client(headers={"accept-language": "en"})
+    client = FormClient(headers={"accept-language": "en"})
     if user is not None:
         client.force_login(user)
     return client

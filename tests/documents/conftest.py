@@ -48,11 +48,12 @@ def case(world: World) -> Case:
         deadline=today + datetime.timedelta(days=21),
         due_soon_on=today + datetime.timedelta(days=15),
     )
-    online = f.CasePartyFactory(
-        dispute=dispute, party=world.party_user.party, role=PartyRole.APPLICANT
-    )
-    world.party_user.party.phone = "13800138000"
-    world.party_user.party.save()
+    online = f.CasePartyFactory(dispute=dispute, party=world.party, role=PartyRole.APPLICANT)
+    # The number the portal account proved, where the signing codes go.
+    world.party.phone = "13800138000"
+    world.party.save()
+    world.party_user.portal_account.phone = "13800138000"
+    world.party_user.portal_account.save()
     minor = f.CasePartyFactory(
         dispute=dispute, party=f.PartyFactory(name="王小明"), role=PartyRole.APPLICANT
     )

@@ -8,11 +8,11 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
-from documents.models import Agreement, AgreementVersion, Obligation
+from documents.models import Agreement, AgreementVersion, Obligation, Signature
 from mediation.models import Dispute
 from tests.conftest import World, client_for
 from tests.documents.conftest import Case
-from tests.documents.helpers import agreement_url, put, terms
+from tests.documents.helpers import agreement_url, in_person, put, terms
 
 
 def test_the_mediator_records_structured_terms_and_totals_are_computed(
@@ -123,9 +123,7 @@ def test_bad_terms_are_refused_with_the_field_and_nothing_is_stored(
     assert not Obligation.objects.exists()
 
 
-def test_only_the_cases_mediator_edits_and_only_while_mediating_or_agreed(
-    world: World, case: Case
-) -> None:
+def test_only_the_cases_mediator_edits_and_only_while_mediating(world: World, case: Case) -> None:
     for user, status in (
         (world.second_mediator.user, 403),
         (world.director, 403),
@@ -137,6 +135,38 @@ def test_only_the_cases_mediator_edits_and_only_while_mediating_or_agreed(
     Dispute.objects.filter(pk=case.dispute.pk).update(state="failed")
     assert put(client_for(world.mediator.user), case, terms(case)).status_code == 409
     assert not Agreement.objects.exists()
+
+
+def test_an_agreed_agreement_changes_only_through_revise_with_a_reason(
+    world: World, agreed: Case
+) -> None:
+    case = agreed
+    mediator = client_for(world.mediator.user)
+    assert in_person(world, case, case.minor, case.guardian).status_code == 201
+    given = Signature.objects.get(signatory=case.minor)
+
+    english = client_for(world.mediator.user)
+    english.credentials(HTTP_ACCEPT_LANGUAGE="en")
+    refused = put(english, case, terms(case, clauses=["本协议一式五份。"]))
+    assert refused.status_code == 409, refused.data
+    assert "take “Revise agreement” on the case with a reason first" in str(refused.data)
+    agreement = Agreement.objects.get(dispute=case.dispute)
+    assert agreement.version == 1
+    assert agreement.clauses == ["双方就本纠纷再无其他争议。"]
+    assert AgreementVersion.objects.filter(agreement=agreement).count() == 1
+    given.refresh_from_db()
+    assert given.voided_at is None  # the signature given still counts
+
+    revise = f"/api/v1/disputes/{case.dispute.pk}/transitions/revise/"
+    assert mediator.post(revise, {}, format="json").status_code == 400  # a reason is required
+    reason = {"reason": "当事人要求修改履行期限"}
+    assert mediator.post(revise, reason, format="json").status_code == 200
+    changed = put(mediator, case, terms(case, clauses=["本协议一式五份。"]))
+    assert changed.status_code == 200, changed.data
+    assert changed.data["version"] == 2
+    assert not any(s["signed"] for s in changed.data["signatories"])
+    given.refresh_from_db()
+    assert given.voided_at is not None and given.void_reason == "revised"
 
 
 def test_anyone_who_sees_the_case_reads_the_agreement(world: World, case: Case) -> None:

@@ -97,10 +97,9 @@ def test_english_on_request_is_its_own_signed_document(world: World, signed: Cas
     assert "People's Mediation Agreement" in text and "王小明" in text
     assert verify_pdf(response.content).ok
     assert set(Document.objects.values_list("lang", flat=True)) == {"zh-hans", "en"}
-    assert (
-        client_for(world.party_user).get(pdf_url(signed.dispute, "agreement", "fr")).status_code
-        == 404
-    )
+    # A language not offered is refused as the schema's enum says: 400 naming `lang`.
+    refused = client_for(world.party_user).get(pdf_url(signed.dispute, "agreement", "fr"))
+    assert refused.status_code == 400 and "lang" in refused.json()
 
 
 def test_generating_again_or_retrying_stores_nothing_new(signed: Case) -> None:

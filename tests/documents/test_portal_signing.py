@@ -14,10 +14,11 @@ from tests import factories as f
 from tests.conftest import World
 from tests.documents.conftest import Case
 from tests.documents.helpers import in_person
+from tests.form_tokens import FormClient
 
 
 def web(user: Any) -> Client:
-    client = Client()
+    client = FormClient()
     client.force_login(user)
     return client
 

@@ -69,14 +69,19 @@ def test_a_signature_on_a_superseded_version_is_refused(world: World, agreed: Ca
     case = agreed
     mediator = client_for(world.mediator.user)
     assert in_person(world, case, case.minor, case.guardian).status_code == 201
-    # The mediator changes the terms while agreed: a new version, the signature stops counting.
+    # The terms change through `revise` (with a reason) and a new draft: a new version, and the
+    # signature given to the old one stops counting.
+    transitions = f"/api/v1/disputes/{case.dispute.pk}/transitions/"
+    revised = mediator.post(f"{transitions}revise/", {"reason": "修改条款"}, format="json")
+    assert revised.status_code == 200, revised.data
     assert put(mediator, case, terms(case, clauses=["本协议一式五份。"])).data["version"] == 2
+    assert mediator.post(f"{transitions}draft_agreement/", {}, format="json").status_code == 200
     stale = in_person(world, case, case.respondent, case.agent, version=1)
     assert stale.status_code == 409
     statuses = mediator.get(agreement_url(case.dispute, "signatures/")).data
     assert not any(s["signed"] for s in statuses)
     voided = Signature.objects.get(signatory=case.minor)
-    assert voided.voided_at is not None and voided.void_reason == "superseded"
+    assert voided.voided_at is not None and voided.void_reason == "revised"
 
 
 def test_revise_voids_the_signatures_given(world: World, agreed: Case) -> None:

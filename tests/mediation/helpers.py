@@ -54,7 +54,7 @@ def dispute_in(world: Any, state: str, **overrides: Any) -> Dispute:
         fields["outcome"] = "success"
     fields.update(overrides)
     dispute = f.DisputeFactory(**fields)
-    f.CasePartyFactory(dispute=dispute, party=world.party_user.party, role=PartyRole.APPLICANT)
+    f.CasePartyFactory(dispute=dispute, party=world.party, role=PartyRole.APPLICANT)
     f.CasePartyFactory(dispute=dispute, role=PartyRole.RESPONDENT)
     f.MediationSessionFactory(dispute=dispute)
     if state == "confirming":

@@ -304,7 +304,8 @@ def test_rows_are_added_and_removed_without_javascript(world: World) -> None:
 
 
 def agreed_case(world: World) -> Dispute:
-    dispute = dispute_in(world, "agreed", reference="FQ-SG-1")
+    """A case agreed on the terms the editor saved while mediating (version 1)."""
+    dispute = dispute_in(world, "mediating", reference="FQ-SG-1")
     insurer = f.CasePartyFactory(
         dispute=dispute,
         party=f.PartyFactory(name="某财产保险股份有限公司", kind="organization"),
@@ -315,6 +316,8 @@ def agreed_case(world: World) -> Dispute:
     )
     web(world.mediator).post(editor_url(dispute), editor_data(dispute))
     assert Agreement.objects.get(dispute=dispute).version == 1
+    Dispute.objects.filter(pk=dispute.pk).update(state="agreed")
+    dispute.refresh_from_db()
     return dispute
 
 
@@ -361,6 +364,38 @@ def test_signatures_are_recorded_in_person_until_the_case_is_signed(
     pdf = client.get(f"/api/v1/disputes/{dispute.pk}/documents/agreement/pdf/")
     assert pdf.status_code == 200
     assert b"".join(pdf.streaming_content if pdf.streaming else [pdf.content]).startswith(b"%PDF")
+
+
+def test_an_agreed_agreement_is_read_only_until_revised_with_a_reason(world: World) -> None:
+    dispute = agreed_case(world)
+    client = web(world.mediator)
+    applicant = parties(dispute)[0]
+    assert sign(client, dispute, applicant).status_code == 303
+    revise_first = "take “Revise agreement” on the case with a reason first"
+
+    page = client.get(editor_url(dispute))
+    assert page.status_code == 200
+    assert "data-agreement-read" in html(page) and "data-agreement-editor" not in html(page)
+    assert revise_first in html(page)
+    assert "被申请人赔偿申请人损失。" in html(page) and "¥86,000.00" in html(page)
+    assert "data-edit-agreement" not in html(client.get(f"/cases/{dispute.pk}/"))
+
+    changed = editor_data(dispute, expected_version="1", clause=["改过的条款。"])
+    answer = client.post(editor_url(dispute), changed)
+    assert answer.status_code == 409 and revise_first in html(answer)
+    assert client.post(editor_url(dispute), {**changed, "action": "add_clause"}).status_code == 409
+    assert Agreement.objects.get(dispute=dispute).version == 1
+    assert Signature.objects.get(signatory=applicant).voided_at is None
+
+    revised = client.post(
+        f"/cases/{dispute.pk}/transitions/revise/",
+        {"expected_state": "agreed", "reason": "当事人要求修改履行期限"},
+    )
+    assert revised.status_code == 303
+    assert "data-agreement-editor" in html(client.get(editor_url(dispute)))
+    assert client.post(editor_url(dispute), changed).status_code == 303
+    assert Agreement.objects.get(dispute=dispute).version == 2
+    assert Signature.objects.get(signatory=applicant).void_reason == "revised"
 
 
 def test_signing_errors_are_shown_never_500(world: World) -> None:

@@ -606,7 +606,7 @@ def test_schema_and_docs_are_served_offline(world: World, client: Any) -> None:
     schema = client.get("/api/schema/")
     assert schema.status_code == 200
     text = schema.content.decode()
-    assert "/api/v1/disputes/{id}/transitions/{name}/" in text
+    assert "/api/v1/disputes/{id}/transitions/assign/" in text
     docs = client.get("/api/docs/")
     assert docs.status_code == 200
     page = docs.content.decode()
@@ -618,7 +618,7 @@ def test_schema_validates_without_warnings(tmp_path: Any) -> None:
     """Unnamed enum collisions and unresolvable fields surface here, not in a client's build."""
     target = tmp_path / "schema.yml"
     call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(target))
-    assert "/api/v1/referrals/{id}/transitions/{name}/" in target.read_text()
+    assert "/api/v1/referrals/{id}/transitions/extend/" in target.read_text()
 
 
 def test_choice_labels_follow_the_language_and_match_the_models_own(world: World) -> None:

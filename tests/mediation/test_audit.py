@@ -23,7 +23,7 @@ def test_a_director_sees_who_changed_what_with_numbers_masked(world: World) -> N
         f"/api/v1/disputes/{dispute.pk}/", {"title": "更正后的标题"}, format="json"
     )
     assert answer.status_code == 200
-    party = dispute.case_parties.exclude(party=world.party_user.party).first().party
+    party = dispute.case_parties.exclude(party=world.party).first().party
     party.phone = "13912345678"
     party.save()
     elsewhere = dispute_in(world, "mediating", body=world.other_body, mediator=None)

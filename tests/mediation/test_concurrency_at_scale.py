@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 from django.contrib.auth import get_user_model
 from django.db import connections
-from rest_framework.authtoken.models import Token
+from knox.models import AuthToken
 from rest_framework.test import APIClient
 
 from documents.models import Document, Signature
@@ -50,9 +50,9 @@ class Outcome:
 def _token_client(user: Any) -> APIClient:
     # Token authentication runs the real authentication path on every request (a query per
     # thread), not force_authenticate's shortcut.
-    token, _ = Token.objects.get_or_create(user=user)
+    _instance, key = AuthToken.objects.create(user=user)
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
     return client
 
 

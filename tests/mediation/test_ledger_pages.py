@@ -12,6 +12,7 @@ from django.utils import translation
 
 from mediation.models import Dispute, LedgerImport
 from tests.conftest import World
+from tests.form_tokens import FormClient
 from tests.mediation.test_ledger import BAD_ROW, ROWS, ledger
 
 pytestmark = pytest.mark.django_db
@@ -21,7 +22,7 @@ UPLOAD = reverse("workbench:ledger_upload")
 
 def signed_in(user: Any) -> Client:
     # English pages: the reasons are asserted in English (the zh-Hans catalogue translates them).
-    client = Client(headers={"accept-language": "en"})
+    client = FormClient(headers={"accept-language": "en"})
     client.force_login(user)
     return client
 

@@ -69,7 +69,7 @@ def people(world: World, texts: Any) -> World:
         user = getattr(user, "user", user)  # mediators are Mediator rows
         user.email = address
         user.save(update_fields=["email"])
-    Party.objects.filter(pk=world.party_user.party.pk).update(phone="13800138000")
+    Party.objects.filter(pk=world.party.pk).update(phone="13800138000")
     return world
 
 

@@ -24,6 +24,7 @@ from mediation.selectors import available_transitions
 from parties.models import CaseParty, Party, PartyRole
 from tests import factories as f
 from tests.conftest import World
+from tests.form_tokens import FormClient
 from tests.mediation.helpers import dispute_in
 
 TODAY = timezone.localdate()
@@ -43,7 +44,7 @@ def _keep_the_test_language() -> Any:
 
 def web(user: Any = None) -> Client:
     """A browser session (English) signed in as `user` (a User or a Mediator row)."""
-    client = Client(headers={"accept-language": "en"})
+    client = FormClient(headers={"accept-language": "en"})
     if user is not None:
         client.force_login(getattr(user, "user", user))
     return client
@@ -373,7 +374,7 @@ def test_queue_sorting(world: World) -> None:
 
 def test_rows_show_parties_names_but_no_personal_numbers(world: World) -> None:
     dispute = case(world, "mediating", "FQ-ROW")
-    applicant = world.party_user.party
+    applicant = world.party
     answer = web(world.director).get(QUEUE, {"tab": "all"})
 
     row = re.search(r'data-case="FQ-ROW">(.*?)</tr>', html(answer), flags=re.S)
@@ -418,7 +419,7 @@ def test_the_queue_costs_the_same_queries_for_more_rows(world: World) -> None:
 
 def test_the_case_page_shows_the_case(world: World) -> None:
     dispute = case(world, "mediating", "FQ-CASE", title="两车追尾人身损害赔偿")
-    applicant = world.party_user.party
+    applicant = world.party
     client = web(world.director)
     answer = client.get(case_url(dispute))
 

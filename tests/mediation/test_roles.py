@@ -25,7 +25,7 @@ def test_several_roles_and_an_affiliation_in_one_query() -> None:
 
 def test_no_role_and_no_affiliation() -> None:
     scope = scope_of(f.UserFactory(roles=[]))
-    assert scope.roles == frozenset() and scope.body_id is None and scope.party_id is None
+    assert scope.roles == frozenset() and scope.body_id is None and scope.portal_account_id is None
 
 
 def test_a_mediator_of_a_body() -> None:

@@ -1,4 +1,4 @@
-"""A party's personal data on request (issue #7): export, and erasure once retention has run."""
+"""A party's personal data on request: export, and erasure once retention has run."""
 
 from __future__ import annotations
 
@@ -79,7 +79,8 @@ def test_a_party_downloads_their_own_data_from_the_portal(world: World) -> None:
     assert answer.status_code == 200
     assert answer["Content-Disposition"].startswith("attachment")
     data = json.loads(answer.content)
-    assert data["party"]["id"] == world.party_user.party.pk
+    assert [record["party"]["id"] for record in data["records"]] == [world.party.pk]
+    assert data["account"]["phone"] == world.party_user.portal_account.phone
     assert client.get("/portal/my-data/").status_code == 405
 
 

@@ -17,6 +17,7 @@ from documents.sms import MemorySmsBackend
 from parties.models import PartyRole
 from tests import factories as f
 from tests.conftest import World
+from tests.form_tokens import FormClient
 from tests.mediation.helpers import dispute_in
 
 PHONE = "13912345678"
@@ -34,9 +35,11 @@ def sms(settings: Any) -> list[tuple[str, str]]:
 
 @pytest.fixture
 def party(world: World) -> Any:
-    party = world.party_user.party
+    party = world.party
     party.phone = PHONE
     party.save()
+    world.party_user.portal_account.phone = PHONE
+    world.party_user.portal_account.save()
     return party
 
 
@@ -63,7 +66,7 @@ def wrong(code: str) -> str:
 
 
 def web(user: Any) -> Client:
-    client = Client()
+    client = FormClient()
     client.force_login(user)
     return client
 
@@ -219,7 +222,7 @@ def test_party_users_land_on_the_portal(world: World) -> None:
 def test_the_portal_lists_only_the_partys_cases(world: World) -> None:
     mine = dispute_in(world, "mediating", title="我的纠纷")
     as_agent = dispute_in(world, "registered", title="代理的纠纷")
-    as_agent.case_parties.filter(party=world.party_user.party).update(role=PartyRole.AGENT)
+    as_agent.case_parties.filter(party=world.party).update(role=PartyRole.AGENT)
     other = f.DisputeFactory(body=world.body, title="别人的纠纷")
     f.CasePartyFactory(dispute=other, role=PartyRole.APPLICANT)
 

@@ -14,8 +14,8 @@ closing outcome of closed cases.
 Cases are spread over categories, channels, bodies and their mediators. Existing bodies with an
 active mediator are used; while there are fewer than eight, generated bodies with generated
 mediators (inactive users with no usable password) are added. Courts are reused, or two are made
-when there are none. Organisations (insurers, banks, hospitals, schools) are shared parties found
-by their USCC, so running the command again reuses them; people are new parties without ID
+when there are none. Organisations (insurers, banks, hospitals, schools) are each body's records
+found by their USCC, so running the command again reuses them; people are new records without ID
 numbers. References read GEN-YYYY-NNNNNNN, apart from the FQ-YYYY-NNNNNN numbers of registration,
 and continue after the highest one already there, so a second run adds N more.
 
@@ -336,6 +336,23 @@ class World:
     courts: list[tuple[int, str]]  # (id, code)
     organizations: dict[str, list[Party]]
     created: list[str] = field(default_factory=list)
+    records: dict[tuple[int, str], Party] = field(default_factory=dict)
+
+    def record_of(self, organization: Party, body_id: int) -> Party:
+        """The body's record of an organisation, found by its USCC (so running the command
+        again reuses it), or made."""
+        key = (body_id, organization.id_number_hash)
+        if key not in self.records:
+            self.records[key] = Party.objects.get_or_create(
+                body_id=body_id,
+                id_type=organization.id_type,
+                id_number_hash=organization.id_number_hash,
+                defaults={
+                    name: getattr(organization, name)
+                    for name in ("id_number", "kind", "name", "organization_type")
+                },
+            )[0]
+        return self.records[key]
 
 
 def _mediator_user(username: str, last_name: str, first_name: str, group: Group) -> Any:
@@ -420,17 +437,17 @@ def prepare_world(rng: random.Random) -> World:
             for city in CITIES:
                 serial += 1
                 number = uscc_for(organization_type, serial)
-                party, _made = Party.objects.get_or_create(
-                    id_type=IdType.USCC,
-                    id_number_hash=search_hash(number),
-                    defaults={
-                        "id_number": number,
-                        "kind": PartyKind.ORGANIZATION,
-                        "name": name.format(city=city),
-                        "organization_type": organization_type,
-                    },
+                # Unsaved: each body keeps its own record of the organisation (`record_of`).
+                found.append(
+                    Party(
+                        id_type=IdType.USCC,
+                        id_number=number,
+                        id_number_hash=search_hash(number),
+                        kind=PartyKind.ORGANIZATION,
+                        name=name.format(city=city),
+                        organization_type=organization_type,
+                    )
                 )
-                found.append(party)
     return World(bodies, by_category, courts, organizations, created)
 
 
@@ -535,6 +552,7 @@ class CaseMaker:
     ) -> None:
         self.rng = rng
         self.world = world
+        self.body_id = 0  # the body of the case being made: its parties are its records
         self.since = since
         self.today = today
         self.span = (today - since).days + 1
@@ -566,6 +584,7 @@ class CaseMaker:
         elif rng.random() < 0.5:
             birth = self.today - days(between(rng, 20 * 365, 75 * 365))
         party = NEW_PARTY(
+            body_id=self.body_id,
             kind=PERSON,
             name=self.name(),
             phone=""
@@ -578,7 +597,8 @@ class CaseMaker:
         return party
 
     def organization(self, organization_type: str) -> Party:
-        return choice(self.rng, self.world.organizations[organization_type])
+        organization = choice(self.rng, self.world.organizations[organization_type])
+        return self.world.record_of(organization, self.body_id)
 
     def parties(self, category: str, chunk: Chunk) -> list[tuple[str, Party, int | None]]:
         """(role, party, position of the party represented) for one case: 2 to 4 of them."""
@@ -678,6 +698,7 @@ class CaseMaker:
         received = self.received_on(index)
         category = pick(rng, self.categories)
         body = choice(rng, self.world.bodies_by_category[category])
+        self.body_id = body.id
         channel = pick(rng, self.channels[category])
         court_id = None
         court_case_number = ""

@@ -36,7 +36,8 @@ from mediation.choices import BodyKind, Category, Channel, State, Track
 from mediation.ledger import import_ledger
 from mediation.models import Dispute, LedgerImport, MediationBody, Mediator, StaffMember
 from mediation.roles import Role, ensure_role_groups
-from parties.models import IdType, OrganizationType, Party, PartyKind, PartyRole
+from parties.accounts import link_records
+from parties.models import IdType, OrganizationType, Party, PartyKind, PartyRole, PortalAccount
 from parties.services import PartyInput
 from parties.validators import resident_id_check_digit, uscc_check_char
 
@@ -389,7 +390,7 @@ class Command(BaseCommand):
     def _signing_demo(self, body: MediationBody, cast: Cast, rng: random.Random) -> Dispute:
         """A traffic case agreed and waiting for four signatures: party1 (online, with a code),
         a child passenger through her guardian, the driver through his agent, and the insurer."""
-        portal = Party.objects.get(user__username="party1")
+        portal = Party.objects.filter(user__username="party1").order_by("id").first()
         insurer = self._organization(
             rng, "中国人民财产保险股份有限公司南昌市分公司", OrganizationType.INSURER
         )
@@ -406,7 +407,10 @@ class Command(BaseCommand):
             self._person(rng, PartyRole.GUARDIAN, represents=1, name="刘建华"),
             self._person(rng, PartyRole.RESPONDENT, name="孙浩然"),
             self._person(rng, PartyRole.AGENT, represents=3, name="周律师"),
-            self._org_as(insurer, PartyRole.THIRD_PARTY),
+            # The insurer's claims desk: the number its portal account proves.
+            PartyInput(
+                **{**self._org_as(insurer, PartyRole.THIRD_PARTY).__dict__, "phone": "13907910004"}
+            ),
         ]
         today = timezone.localdate()
         received = today - datetime.timedelta(days=6)
@@ -491,9 +495,7 @@ class Command(BaseCommand):
             ("party3", "孙浩然"),
             ("party4", insurer.name),
         ):
-            party = by_role[name].party
-            party.user = self._user(username, name[0], name[1:], [Role.PARTY])
-            party.save(update_fields=["user"])
+            self._portal_account(username, by_role[name].party)
         return dispute
 
     def _from_court(
@@ -713,10 +715,29 @@ class Command(BaseCommand):
             dispute.case_parties.filter(role=PartyRole.APPLICANT).select_related("party").first()
         )
         if applicant and applicant.party.user_id is None:
-            applicant.party.user = self._user(
-                "party1", applicant.party.name[0], applicant.party.name[1:], [Role.PARTY]
-            )
-            applicant.party.save(update_fields=["user"])
+            self._portal_account("party1", applicant.party)
+
+    def _portal_account(self, username: str, party: Party) -> None:
+        """A portal account on the record's phone and identity, as if its holder had proved the
+        number, acting for every record that carries both."""
+        person = party.kind == PartyKind.PERSON
+        user = self._user(
+            username,
+            party.name[0] if person else party.name,
+            party.name[1:] if person else "",
+            [Role.PARTY],
+        )
+        account, _made = PortalAccount.objects.get_or_create(
+            user=user,
+            defaults={
+                "name": party.name,
+                "phone": party.phone,
+                "phone_verified_at": timezone.now(),
+                "id_type": party.id_type,
+                "id_number_hash": party.id_number_hash,
+            },
+        )
+        link_records(account)
 
     # --- scenarios -------------------------------------------------------------------------------
 
