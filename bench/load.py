@@ -1,4 +1,4 @@
-"""Load benchmark (issue #7): gunicorn with production settings on 127.0.0.1, 50 clients.
+"""Load benchmark: gunicorn with production settings on 127.0.0.1, 50 clients.
 
 Run by hand from the project folder, against a PostgreSQL database of its own:
 
@@ -286,7 +286,7 @@ def main() -> int:
     if connection.vendor != "postgresql":
         raise SystemExit("Refused: run against PostgreSQL (DATABASE_URL), as production does.")
 
-    print("Fengqiao load benchmark (issue #7)")
+    print("Fengqiao load benchmark")
     print(f"  CPU: {os.cpu_count()} cores; Python {platform.python_version()}")
     print(f"  gunicorn: {args.workers} workers on {BASE}; {args.clients} clients")
     broker = os.environ.get("CELERY_BROKER_URL") or "none (tasks eager, notifications off)"

@@ -1,4 +1,4 @@
-"""Benchmark at scale (issue #6): the list API, the workbench queue and the rates on PostgreSQL
+"""Benchmark at scale: the list API, the workbench queue and the rates on PostgreSQL
 with many disputes, and the speed of a 100,000-row ledger import.
 
 Run by hand from the project folder, against a database of its own (it empties the disputes):
@@ -339,7 +339,7 @@ def main() -> int:
         return 2
     call_command("migrate", verbosity=0)
 
-    print("Fengqiao scale benchmark (issue #6)")
+    print("Fengqiao scale benchmark")
     for line in machine():
         print("  " + line)
     print(f"  database {name}, {args.runs} timed runs per figure after {WARM_UP} warm-ups\n")

@@ -1,4 +1,4 @@
-"""Read-heavy pages on a PostgreSQL read replica, when one is configured (issue #7).
+"""Read-heavy pages on a PostgreSQL read replica, when one is configured.
 
 `DATABASE_REPLICA_URL` adds the `replica` alias and this router. Only what runs inside
 `reading_from_replica()` reads from it: the dashboard, its exports and the rates API, which

@@ -1,4 +1,4 @@
-"""`/health/`: what a load balancer or an operator asks of one app server (issue #7).
+"""`/health/`: what a load balancer or an operator asks of one app server.
 
 Answers JSON `{"status", "database", "broker", "workers"}`:
 - database: "ok" or "error" (a `SELECT 1` on the default database);

@@ -1,4 +1,4 @@
-"""Request ids and structured logs, and the idle sign-out (issue #7).
+"""Request ids and structured logs, and the idle sign-out.
 
 Every request gets an id: the `X-Request-ID` a load balancer or client sent, if it looks like
 one, or a new one. It is answered in the response's `X-Request-ID` and put on every log record
@@ -60,7 +60,7 @@ class RequestIdFilter(logging.Filter):
 
 
 class IdleTimeoutMiddleware:
-    """Signs a user out after `SESSION_COOKIE_AGE` seconds without a request (issue #7).
+    """Signs a user out after `SESSION_COOKIE_AGE` seconds without a request.
 
     The session's expiry is renewed when the session is saved; saving it on every request
     (`SESSION_SAVE_EVERY_REQUEST`) would write the session store on every page and API call.
@@ -87,7 +87,7 @@ def client_address(request: HttpRequest) -> str:
     address the outermost of them appended to X-Forwarded-For. Anything further left in that
     header, and X-Real-IP, was written by the client and is not believed.
 
-    The sign-in lockout, the rate limits and the signatures' audit all use this (issue #7)."""
+    The sign-in lockout, the rate limits and the signatures' audit all use this."""
     remote = request.META.get("REMOTE_ADDR", "") or ""
     proxies = int(getattr(settings, "FENGQIAO_TRUSTED_PROXIES", 0))
     if proxies <= 0:

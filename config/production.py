@@ -1,4 +1,4 @@
-"""Production settings (issue #7): the same settings, hardened, with nothing secret defaulted.
+"""Production settings: the same settings, hardened, with nothing secret defaulted.
 
     DJANGO_SETTINGS_MODULE=config.production
 

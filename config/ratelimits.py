@@ -1,4 +1,4 @@
-"""Rate limits on the one-time-code and verification endpoints (issue #7).
+"""Rate limits on the one-time-code and verification endpoints.
 
 Pages (Django views) use django-ratelimit; the API uses DRF's own throttling, which answers 429
 with Retry-After. Both count in the default cache: Redis in production, so every app server

@@ -13,6 +13,10 @@ Project-wide rather than per view, so that a new endpoint is described as the ot
   states itself.
 - Strings that are trimmed and may not be blank say so (`pattern`), as do NUL characters, which
   no text field takes.
+- Rules between fields that a serializer refuses (`schema_refuses`: an ID number without its
+  type, a session with neither place nor link) are stated as a `not` of the combinations refused:
+  OpenAPI 3.0 has no `dependentRequired`, and an `anyOf` beside the properties would make client
+  generators read the body as a union of fragments.
 - `split_path_parameter` turns one operation whose path ends in a name (a transition) into one
   operation per name, each with the request body that name takes.
 """
@@ -20,6 +24,7 @@ Project-wide rather than per view, so that a new endpoint is described as the ot
 from __future__ import annotations
 
 import copy
+from dataclasses import dataclass
 from typing import Any
 
 from drf_spectacular import openapi
@@ -40,6 +45,21 @@ TEXT_PATTERN = r"^[^\u0000]*$"
 NON_BLANK_TEXT_PATTERN = rf"^[^\u0000]*[^\u0000{_SPACE}][^\u0000]*$"
 
 JSON = ["application/json"]
+
+
+def given(name: str, value: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Matches a body in which `name` is given: present, and by default a string that is not
+    blank once trimmed (what DRF's CharField and ChoiceField read as given); else `value`."""
+    return {"required": [name], "properties": {name: value or {"pattern": f"[^{_SPACE}]"}}}
+
+
+@dataclass(frozen=True)
+class Refused:
+    """A combination of fields a serializer refuses (its `schema_refuses`), as the JSON Schema
+    of the bodies that have it, and in words for the body's description."""
+
+    says: str
+    schema: dict[str, Any]
 
 
 class ErrorSerializer(serializers.Serializer):
@@ -226,6 +246,14 @@ class AutoSchema(openapi.AutoSchema):
         # A serializer that refuses fields it does not declare (`refuses_unknown_fields`) says so.
         if direction == "request" and getattr(serializer, "refuses_unknown_fields", False):
             schema["additionalProperties"] = False
+        refused: tuple[Refused, ...] = getattr(serializer, "schema_refuses", ())
+        if direction == "request" and refused:
+            combinations = [rule.schema for rule in refused]
+            schema["not"] = combinations[0] if len(combinations) == 1 else {"anyOf": combinations}
+            says = "\n".join(f"- {rule.says}" for rule in refused)
+            schema["description"] = "\n\n".join(
+                part for part in (schema.get("description", ""), f"Refused:\n{says}") if part
+            )
         return schema
 
     def _insert_field_validators(self, field: Any, schema: dict[str, Any]) -> None:

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# `make serve`: Fengqiao as it is deployed, on this one machine (issue #7, docs/deploy.md).
+# `make serve`: Fengqiao as it is deployed, on this one machine (docs/deploy.md).
 #
 #   PostgreSQL (Debian's; a local cluster, role and database unless DATABASE_URL is set),
 #   Redis (unless CELERY_BROKER_URL is set), a Celery worker and Celery beat, and gunicorn

@@ -72,7 +72,7 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
 ]
 
-# --- Security (issue #7) -------------------------------------------------------------------------
+# --- Security ------------------------------------------------------------------------------------
 # Sign-in lockout (django-axes): five failures for one user name from one address lock that pair
 # out for fifteen minutes; a success resets the count. Keyed on the pair, so nobody can lock a
 # user out from elsewhere.
@@ -167,11 +167,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 def _postgres_options(database: dict) -> None:
     options = database.setdefault("OPTIONS", {})
     # No JIT compilation: it cost 100-600 ms on the rates' and a bulk import's aggregates,
-    # which then ran in less than that (issue #6, bench/README.md).
+    # which then ran in less than that (bench/README.md).
     options.setdefault("options", "-c jit=off")
     # Parameters bound by the server, so psycopg prepares a statement once it has run
     # `prepare_threshold` times on a connection: planning was most of PostgreSQL's share of a
-    # detail read (issue #7, bench/load.py). A migration that changes a table's columns makes
+    # detail read (bench/load.py). A migration that changes a table's columns makes
     # the prepared plans stale: restart the app servers after it. 0 turns preparing off, for a
     # pooler that cannot keep prepared statements (docs/deploy.md).
     options.setdefault("server_side_binding", True)
@@ -233,7 +233,7 @@ MEDIA_URL = "media/"
 # Amounts read ¥86,000.00 in Chinese too (config/formats/zh_Hans).
 FORMAT_MODULE_PATH = ["config.formats"]
 
-# Signed out after this long without a request (issue #7): requests renew it, at most once a
+# Signed out after this long without a request: requests renew it, at most once a
 # minute (config.observability.IdleTimeoutMiddleware).
 SESSION_COOKIE_AGE = env.int("FENGQIAO_SESSION_IDLE_SECONDS", default=30 * 60)
 SESSION_COOKIE_HTTPONLY = True
@@ -361,7 +361,7 @@ FENGQIAO_OTP_MAX_ATTEMPTS = env.int("FENGQIAO_OTP_MAX_ATTEMPTS", default=5)
 # Largest drawn signature accepted (PNG bytes).
 FENGQIAO_SIGNATURE_IMAGE_MAX_BYTES = env.int("FENGQIAO_SIGNATURE_IMAGE_MAX_BYTES", default=512_000)
 
-# --- Notifications (issue #5): e-mail by Django's backends, SMS by FENGQIAO_SMS_BACKEND ----------
+# --- Notifications: e-mail by Django's backends, SMS by FENGQIAO_SMS_BACKEND ---------------------
 # The console backend writes mails to the server's output; production sets SMTP (the suite uses
 # Django's in-memory backend whatever is set here).
 EMAIL_BACKEND = env.str(
@@ -411,7 +411,7 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
-# --- Ledger import (issue #6, SPEC §8) ------------------------------------------------------------
+# --- Ledger import (SPEC §8) ----------------------------------------------------------------------
 # A 100,000-row ledger is 12–22 MB as CSV (long body names); larger files are refused whole with a
 # request to split them.
 FENGQIAO_LEDGER_MAX_BYTES = env.int("FENGQIAO_LEDGER_MAX_BYTES", default=32_000_000)

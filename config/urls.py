@@ -26,9 +26,9 @@ urlpatterns = [
     path("court/", include("courts.urls")),
     path("cases/", include("mediation.urls")),
     path("portal/", include("parties.urls")),
-    # Issue #5: session .ics files and mediators' calendar feeds (mediation/calendar_views.py).
+    # Session .ics files and mediators' calendar feeds (mediation/calendar_views.py).
     path("calendar/", include("mediation.calendar_views")),
-    # Issue #6: rates per slice with charts, the cases behind each number, exports.
+    # Rates per slice with charts, the cases behind each number, exports.
     path("dashboard/", include("mediation.dashboard_views")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api-auth/", include("rest_framework.urls")),

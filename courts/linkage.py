@@ -108,7 +108,7 @@ def record(
         reason=reason,
         data=data or {},
     )
-    notifications.after_referral_step(referral, action, at=at)  # issue #5: e-mail after commit
+    notifications.after_referral_step(referral, action, at=at)  # e-mail after commit
     return referral
 
 

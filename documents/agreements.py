@@ -115,7 +115,7 @@ def freeze_version(agreement: Agreement, actor: Any) -> AgreementVersion:
 
 
 def has_terms(dispute: Dispute) -> bool:
-    """SPEC §5 via issue #4: an agreement needs at least one clause or obligation."""
+    """SPEC §5: an agreement needs at least one clause or obligation."""
     agreement = Agreement.objects.filter(dispute=dispute).first()
     return agreement is not None and (
         any(str(c).strip() for c in agreement.clauses) or agreement.obligations.exists()

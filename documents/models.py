@@ -56,7 +56,7 @@ class Agreement(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
 
-    history = HistoricalRecords()  # field history (issue #7)
+    history = HistoricalRecords()  # field history
 
     class Meta:
         verbose_name = _("agreement")

@@ -1,4 +1,4 @@
-"""The workbench's agreement editor and in-person signing pages (issue #5).
+"""The workbench's agreement editor and in-person signing pages.
 
 Thin, as the other workbench pages: the forms in `agreement_forms` parse the request,
 `documents.services` decides; its errors answer as the page again (ValidationError 400 next to

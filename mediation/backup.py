@@ -1,4 +1,4 @@
-"""Backups (issue #7): the PostgreSQL database by pg_dump, the media folder by tar, and a
+"""Backups: the PostgreSQL database by pg_dump, the media folder by tar, and a
 manifest to check a restore against.
 
 A backup is a folder: `database.dump` (pg_dump's custom format, restored by pg_restore),

@@ -1,4 +1,4 @@
-"""Writing many rows at once: the ledger import and the case generator (issue #6).
+"""Writing many rows at once: the ledger import and the case generator.
 
 `insert` gives every object its primary key and writes them in as few statements as the database
 allows. On PostgreSQL the keys are taken from the table's own sequence in one query and the rows go

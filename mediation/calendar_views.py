@@ -1,4 +1,4 @@
-"""Calendar files of mediation sessions (issue #5), mounted at /calendar/ (namespace "calendar").
+"""Calendar files of mediation sessions, mounted at /calendar/ (namespace "calendar").
 
 - `/calendar/sessions/<id>.ics`: one session, for a signed-in user who may see its case (404
   for anyone else, as for the case itself);

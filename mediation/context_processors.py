@@ -19,7 +19,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
             or scope.is_body_staff
             or scope.is_superuser,
             "portal": scope.is_portal_user,
-            # Figures (issue #6): analysts, directors and superusers; other staff of a body may
+            # Figures: analysts, directors and superusers; other staff of a body may
             # open it too (same rule as the rates API) but it is not in their way.
             "dashboard": scope.is_superuser
             or scope.has(Role.ANALYST)

@@ -1,4 +1,4 @@
-"""The dashboard's reads (issue #6): tables of figures per slice, the overdue list, and the cases
+"""The dashboard's reads: tables of figures per slice, the overdue list, and the cases
 behind any figure (the drill-down).
 
 The tables are `stats.rates` grouped one way or another: the database counts, nothing here loops

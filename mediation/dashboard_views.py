@@ -1,4 +1,4 @@
-"""The dashboard (issue #6): rates and figures per slice with charts, the cases behind every
+"""The dashboard: rates and figures per slice with charts, the cases behind every
 number, and every table as CSV or XLSX.
 
 Thin: parse the request, call `mediation.dashboard`, render or export. Who may read figures is

@@ -1,4 +1,4 @@
-"""Figures kept per slice, so that rates over a million disputes answer in milliseconds (#6).
+"""Figures kept per slice, so that rates over a million disputes answer in milliseconds.
 
 `FigureSlice` holds the counts and sums `stats.rates` reports for every finest slice: one month of
 receipt × category × track × intake channel × body × mediator × court. `FigureDays` holds how many

@@ -704,7 +704,7 @@ def _mediators_by_name(bodies: Iterable[MediationBody]) -> dict[tuple[str, str],
 @functools.lru_cache(maxsize=65_536)
 def _organization_type(name: str) -> str | None:
     # Cached: a ledger names the same people and firms over and over, and every name was
-    # searched for every marker twice (a second of a 100,000-row import, issue #6).
+    # searched for every marker twice (a second of a 100,000-row import).
     for marker, kind in ORGANIZATION_MARKERS:
         if marker in name:
             return kind

@@ -1,4 +1,4 @@
-"""The ledger upload page and each import's report (SPEC §8, issue #6).
+"""The ledger upload page and each import's report (SPEC §8).
 
 The upload is stored with a `LedgerImport` row, then imported by a Celery task after the commit
 (in the request itself when no broker is configured). The report page polls the row with htmx

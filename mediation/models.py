@@ -37,7 +37,7 @@ def category_list_default() -> list[str]:
 
 
 def new_calendar_token() -> str:
-    """A long random secret addressing a mediator's calendar feed (issue #5: calendars)."""
+    """A long random secret addressing a mediator's calendar feed."""
     return secrets.token_urlsafe(32)
 
 
@@ -95,7 +95,7 @@ class Mediator(models.Model):
     body = models.ForeignKey(MediationBody, on_delete=models.PROTECT, related_name="mediators")
     categories = models.JSONField(_("categories"), default=category_list_default, blank=True)
     active = models.BooleanField(_("active"), default=True)
-    # Issue #5 (calendars): a calendar app cannot sign in, so the mediator's feed
+    # A calendar app cannot sign in, so the mediator's feed
     # (/calendar/mediators/<token>.ics) is addressed by this secret;
     # `mediation.calendar.reset_calendar_token` replaces it.
     calendar_token = models.CharField(
@@ -186,7 +186,7 @@ class Dispute(ConcurrentTransitionMixin, models.Model):
     channel = models.CharField(_("intake channel"), max_length=20, choices=Channel.choices)
     track = models.CharField(_("track"), max_length=20, choices=Track.choices, blank=True)
     # No index of their own on body, mediator and state: the composite indexes in Meta start
-    # with them, and every index is written on every insert (issue #6: the ledger import).
+    # with them, and every index is written on every insert (a ledger import pays it per row).
     body = models.ForeignKey(
         MediationBody,
         on_delete=models.PROTECT,
@@ -263,8 +263,8 @@ class Dispute(ConcurrentTransitionMixin, models.Model):
 
     objects = DisputeQuerySet.as_manager()
 
-    # Field history besides the transition log: who changed the facts, amounts, parties' case
-    # (issue #7); the audit page shows it to directors.
+    # Field history besides the transition log: who changed the facts, amounts, parties' case;
+    # the audit page shows it to directors.
     history = HistoricalRecords()
 
     class Meta:
@@ -273,7 +273,7 @@ class Dispute(ConcurrentTransitionMixin, models.Model):
         verbose_name_plural = _("disputes")
         indexes = [
             models.Index(fields=["mediator", "state"], name="dispute_mediator_state"),
-            # Issue #6 (scale), sized on a million cases (bench/scale.py and its README).
+            # Sized on a million cases (bench/scale.py and its README).
             # Lists in their own order (newest received first: SPEC §7's list, the queue's "all"
             # tab): the first page is read off an index and its count from the index alone,
             # instead of sorting every matching case; a body's staff see their body's cases, so
@@ -608,7 +608,7 @@ class MediationSession(models.Model):
         return f"{self.dispute_id} @ {self.scheduled_at:%Y-%m-%d %H:%M}"
 
 
-# --- figures kept per slice (issue #6: rates at a million cases) --------------------------------
+# --- figures kept per slice, so the rates answer quickly at a million cases ---------------------
 
 
 def _slice_foreign_key(model: Any, *, null: bool) -> Any:
@@ -651,7 +651,7 @@ class FigureSlice(FigureSliceBase):
     """
 
     # Every dispute of the slice, whatever its state: the queue's "all" tab counts a body's whole
-    # history from here instead of from the disputes (issue #6).
+    # history from here instead of from the disputes.
     cases = models.PositiveIntegerField(default=0)
     accepted = models.PositiveIntegerField(default=0)
     success = models.PositiveIntegerField(default=0)

@@ -1,4 +1,4 @@
-"""Telling people what concerns them (issue #5): e-mail through Django's configured backend,
+"""Telling people what concerns them: e-mail through Django's configured backend,
 SMS through `documents.sms` (FENGQIAO_SMS_BACKEND). The development backends write to the
 server's output and log.
 

@@ -223,7 +223,7 @@ def lock_visible_dispute(actor: Any, dispute_id: Any) -> Dispute:
         raise NotFound(_("No such dispute."))
     # The dispute's row only (`of`): FOR UPDATE over the join would lock the body's row too, which
     # serialised every case of a body and deadlocked with the foreign-key checks of another
-    # transaction's commit (found by bench/load.py, issue #7).
+    # transaction's commit (found by bench/load.py).
     return Dispute.objects.select_for_update(of=("self",)).select_related("body").get(pk=dispute_id)
 
 
@@ -356,7 +356,7 @@ def schedule_session(*, actor: Any, dispute_id: Any, data: SessionInput) -> Medi
     session.save()
     session.mediators.set(mediators)
     session.attendees.set(attendees)
-    notifications.after_session_scheduled(session)  # issue #5: SMS/e-mail after commit
+    notifications.after_session_scheduled(session)  # SMS/e-mail after commit
     return session
 
 
@@ -748,7 +748,7 @@ def take_transition(
         reason=prepared.reason,
         data=prepared.log_data,
     )
-    notifications.after_transition(dispute, name, at=at)  # issue #5: SMS/e-mail after commit
+    notifications.after_transition(dispute, name, at=at)  # SMS/e-mail after commit
     linkage.after_transition(
         dispute=dispute,
         name=name,

@@ -9,9 +9,9 @@ urlpatterns = [
     path("new/", views.register, name="register"),
     path("new/party-row/", views.party_row, name="party_row"),
     path("overview/", views.overview, name="overview"),
-    # Issue #7: field history of the body's disputes, parties and agreements.
+    # Field history of the body's disputes, parties and agreements.
     path("audit/", views.audit, name="audit"),
-    # Issue #6: ledger import (SPEC §8).
+    # Ledger import (SPEC §8).
     path("import/", ledger_views.upload, name="ledger_upload"),
     path("import/<int:pk>/", ledger_views.report, name="ledger_import"),
     path("import/<int:pk>/errors.csv", ledger_views.errors_csv, name="ledger_errors"),

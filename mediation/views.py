@@ -1,4 +1,4 @@
-"""Mediator workbench (issue #5): the queue, the case page and its transitions, registration and
+"""Mediator workbench: the queue, the case page and its transitions, registration and
 the directors' overview.
 
 Thin: parse the request with a form, call `mediation.selectors` or `mediation.services`, render.
@@ -886,7 +886,7 @@ def overview(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_safe
 def audit(request: HttpRequest) -> HttpResponse:
-    """Who changed what in the body's disputes, parties and agreements (issue #7): directors
+    """Who changed what in the body's disputes, parties and agreements: directors
     see their body's, superusers every body's; other staff 403, anyone else 404."""
     scope = scope_of(request.user)
     if scope.is_superuser:

@@ -14,6 +14,7 @@ from rest_framework.views import APIView
 
 from . import accounts
 from .personal_data import erase_personal_data, export_personal_data
+from .serializers import PhoneField
 
 
 class ExportRequestSerializer(serializers.Serializer):
@@ -52,7 +53,10 @@ class PersonalDataErasureView(APIView):
 
 
 class PhoneChangeSerializer(serializers.Serializer):
-    phone = serializers.CharField(max_length=20, help_text="The new mobile number.")
+    phone = PhoneField(
+        help_text="The new number: a mobile (13800138000), or a landline with its area code "
+        "(0791-86123456); digits and that hyphen only, without +86."
+    )
     code = serializers.RegexField(
         r"^\d{6}$",
         required=False,

@@ -1,4 +1,4 @@
-"""ID numbers encrypted at rest, with a keyed hash for exact-match search (issue #7).
+"""ID numbers encrypted at rest, with a keyed hash for exact-match search.
 
 `EncryptedTextField` stores Fernet tokens (AES-128-CBC with HMAC-SHA256), prefixed `enc1:`, and
 gives plaintext back when read. A token differs on every write, so nobody can search the column:

@@ -1,26 +1,82 @@
+from collections.abc import Mapping
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema_field
 from rest_framework import serializers
+from rest_framework.fields import empty
 
+from config.schema import Refused, given
 from mediation.api.fields import ChoiceLabelField, label_of
 
-from .models import CaseParty, IdType, OrganizationType, PartyKind, PartyRole, Sex
+from .models import (
+    PRINCIPAL_ROLES,
+    REPRESENTATIVE_ROLES,
+    CaseParty,
+    IdType,
+    OrganizationType,
+    PartyKind,
+    PartyRole,
+    Sex,
+)
 from .services import PartyInput, build_party
+from .validators import PHONE_MESSAGE, PHONE_PATTERN
 
 
-class PartyInputSerializer(serializers.Serializer):
-    """A party as given when registering a dispute or adding a party (SPEC §7.1)."""
+class PhoneField(serializers.RegexField):
+    """A phone number in the form it is stored in (`PHONE_PATTERN`), and in no other.
+
+    The model also reads numbers typed with spaces, brackets or +86 and normalises them; the API
+    does not, so that the pattern its schema states is exactly what it accepts."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("max_length", 20)
+        kwargs.setdefault(
+            "help_text",
+            "A mainland mobile (13800138000) or a landline with its area code "
+            "(0791-86123456 or 079186123456): digits and that hyphen only, without +86.",
+        )
+        super().__init__(
+            PHONE_PATTERN,
+            trim_whitespace=False,
+            error_messages={"invalid": PHONE_MESSAGE},
+            **kwargs,
+        )
+
+
+def _role_is(roles: tuple[PartyRole, ...]) -> dict[str, Any]:
+    return {"properties": {"role": {"enum": [role.value for role in roles]}}}
+
+
+_REPRESENTS = given("represents", {"type": "integer"})
+
+
+class _PartyShapeSerializer(serializers.Serializer):
+    """What parties of every kind give; `PartyInputSerializer` reads a party with the shape of
+    its kind, which refuses fields it does not have."""
+
+    refuses_unknown_fields = True
+    # As the model (an ID number needs its type) and `attach_parties` (who acts for whom) refuse.
+    schema_refuses = (
+        Refused(
+            "an `id_number` without its `id_type`", {**given("id_number"), "not": given("id_type")}
+        ),
+        Refused(
+            "`represents` for an applicant, respondent or third party (only agents and "
+            "guardians act for another party)",
+            {"allOf": [_role_is(PRINCIPAL_ROLES), _REPRESENTS]},
+        ),
+        Refused(
+            "an agent or guardian without `represents`",
+            {"allOf": [_role_is(REPRESENTATIVE_ROLES), {"not": _REPRESENTS}]},
+        ),
+    )
 
     role = serializers.ChoiceField(choices=PartyRole.choices)
-    kind = serializers.ChoiceField(choices=PartyKind.choices)
     name = serializers.CharField(max_length=200)
-    id_type = serializers.ChoiceField(choices=IdType.choices, required=False, allow_blank=True)
     id_number = serializers.CharField(max_length=40, required=False, allow_blank=True)
-    phone = serializers.CharField(max_length=20, required=False, allow_blank=True)
-    organization_type = serializers.ChoiceField(
-        choices=OrganizationType.choices, required=False, allow_blank=True
-    )
+    phone = PhoneField(required=False, allow_blank=True)
     sex = serializers.ChoiceField(choices=Sex.choices, required=False, allow_blank=True)
     birth_date = serializers.DateField(required=False, allow_null=True)
     ethnicity = serializers.CharField(max_length=20, required=False, allow_blank=True)
@@ -31,19 +87,97 @@ class PartyInputSerializer(serializers.Serializer):
         allow_null=True,
         min_value=0,
         help_text=(
-            "For an agent or guardian: when registering a dispute, the 0-based position of the "
-            "party they act for in the same `parties` list (listed before them); when adding a "
-            "party to an existing dispute, the id of that case party."
+            "For an agent or guardian (and only for them): when registering a dispute, the "
+            "0-based position of the party they act for in the same `parties` list (listed "
+            "before them); when adding a party to an existing dispute, the id of that case party."
         ),
     )
+
+    def to_internal_value(self, data: Any) -> dict[str, Any]:
+        if isinstance(data, Mapping):
+            unknown = sorted(set(data) - set(self.fields))
+            if unknown:
+                message = _("A party of this kind has no such field.")
+                raise serializers.ValidationError({str(name): [message] for name in unknown})
+        return dict(super().to_internal_value(data))
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         # The model's own checks (GB 11643 / GB 32100 / phone), so API and services agree.
         try:
-            build_party(self.to_party_input(attrs))
+            build_party(PartyInputSerializer.to_party_input(attrs))
         except DjangoValidationError as exc:
             raise serializers.ValidationError(exc.message_dict) from exc
         return attrs
+
+
+def _choices(*members: Any) -> list[tuple[str, str]]:
+    return [(member.value, member.label) for member in members]
+
+
+# A person has no USCC, an organization no resident ID (`Party.clean`).
+PERSON_ID_TYPES = _choices(*(t for t in IdType if t != IdType.USCC))
+ORGANIZATION_ID_TYPES = _choices(*(t for t in IdType if t != IdType.RESIDENT_ID))
+
+
+class PersonPartyInputSerializer(_PartyShapeSerializer):
+    """A natural person (`kind` person): papers of a person, no organization type."""
+
+    kind = serializers.ChoiceField(choices=_choices(PartyKind.PERSON))
+    id_type = serializers.ChoiceField(choices=PERSON_ID_TYPES, required=False, allow_blank=True)
+
+
+class OrganizationPartyInputSerializer(_PartyShapeSerializer):
+    """An organization (`kind` organization): no resident ID; its type, if known."""
+
+    kind = serializers.ChoiceField(choices=_choices(PartyKind.ORGANIZATION))
+    id_type = serializers.ChoiceField(
+        choices=ORGANIZATION_ID_TYPES, required=False, allow_blank=True
+    )
+    organization_type = serializers.ChoiceField(
+        choices=OrganizationType.choices, required=False, allow_blank=True
+    )
+
+
+PARTY_SHAPES: dict[str, type[_PartyShapeSerializer]] = {
+    PartyKind.PERSON.value: PersonPartyInputSerializer,
+    PartyKind.ORGANIZATION.value: OrganizationPartyInputSerializer,
+}
+
+
+def party_input_schema(many: bool = False) -> PolymorphicProxySerializer:
+    """The schema of `PartyInputSerializer`: one body shape per `kind`."""
+    return PolymorphicProxySerializer(
+        component_name="PartyInput",
+        serializers=PARTY_SHAPES,
+        resource_type_field_name="kind",
+        many=many,
+    )
+
+
+@extend_schema_field(party_input_schema(many=True))
+class PartyInputListSerializer(serializers.ListSerializer):
+    """Parties as given when registering a dispute (read by `PartyInputSerializer`)."""
+
+
+class PartyInputSerializer(serializers.Serializer):
+    """A party as given when registering a dispute or adding a party (SPEC §7.1), read with the
+    shape of its `kind` (`PARTY_SHAPES`)."""
+
+    class Meta:
+        list_serializer_class = PartyInputListSerializer
+
+    def run_validation(self, data: Any = empty) -> Any:
+        shape = PersonPartyInputSerializer
+        if isinstance(data, Mapping):
+            # The kind first: which other fields a party has depends on it.
+            try:
+                kind = serializers.ChoiceField(choices=PartyKind.choices).run_validation(
+                    data.get("kind", empty)
+                )
+            except serializers.ValidationError as exc:
+                raise serializers.ValidationError({"kind": exc.detail}) from exc
+            shape = PARTY_SHAPES[kind]
+        return shape(context=self.context).run_validation(data)
 
     @staticmethod
     def to_party_input(attrs: dict[str, Any]) -> PartyInput:

@@ -1,4 +1,4 @@
-"""The party portal (issue #5), mounted at /portal/."""
+"""The party portal, mounted at /portal/."""
 
 from django.urls import path
 
@@ -11,7 +11,7 @@ urlpatterns = [
     path("login/", views.login_phone, name="login"),
     path("login/code/", views.login_code, name="login-code"),
     path("cases/<int:pk>/", views.case, name="case"),
-    # Issue #7: the party's own personal data, as JSON.
+    # The party's own personal data, as JSON.
     path("my-data/", views.my_data, name="my-data"),
     path("cases/<int:pk>/signing-code/", views.signing_code, name="signing-code"),
     path("cases/<int:pk>/sign/", views.sign, name="sign"),

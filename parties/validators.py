@@ -161,17 +161,24 @@ def validate_uscc(value: str) -> None:
 
 # --- phone ---------------------------------------------------------------------------------------
 
-_MOBILE_RE = re.compile(r"^1[3-9]\d{9}$")
+# ASCII digits: Python's \d also takes other scripts' digits.
+_MOBILE_RE = re.compile(r"^1[3-9][0-9]{9}$")
 # Area codes 010 and 020-029 have three digits and 8-digit local numbers; all others have four
 # digits and 7- or 8-digit local numbers. Local numbers never start with 0 or 1.
 _LANDLINE_RE = re.compile(
-    r"^(?P<area>0(?:10|2\d))(?P<sep>-?)(?P<local>[2-9]\d{7})$"
-    r"|^(?P<area4>0[3-9]\d{2})(?P<sep4>-?)(?P<local4>[2-9]\d{6,7})$"
+    r"^(?P<area>0(?:10|2[0-9]))(?P<sep>-?)(?P<local>[2-9][0-9]{7})$"
+    r"|^(?P<area4>0[3-9][0-9]{2})(?P<sep4>-?)(?P<local4>[2-9][0-9]{6,7})$"
+)
+# A number as `normalize_phone` leaves it and `validate_mobile_phone` accepts it, and nothing
+# else: for the API, which takes numbers in this form only, so that its schema can state the
+# form as a pattern. \A and \Z: Python's $ would also match before a final newline.
+PHONE_PATTERN = (
+    r"\A(?:1[3-9][0-9]{9}|0(?:10|2[0-9])-?[2-9][0-9]{7}|0[3-9][0-9]{2}-?[2-9][0-9]{6,7})\Z"
 )
 # A country code in front of a mobile, typed with or without "+" and a separator.
-_MOBILE_WITH_COUNTRY_RE = re.compile(r"^\+?86-?(1[3-9]\d{9})$")
+_MOBILE_WITH_COUNTRY_RE = re.compile(r"^\+?86-?(1[3-9][0-9]{9})$")
 
-_PHONE_MSG = _(
+PHONE_MESSAGE = _(
     "Enter an 11-digit mobile number or a landline with its area code, such as 0791-86123456."
 )
 
@@ -190,7 +197,7 @@ def validate_mobile_phone(value: str) -> None:
     """
     phone = normalize_phone(value)
     if not (_MOBILE_RE.match(phone) or _LANDLINE_RE.match(phone)):
-        raise ValidationError(_PHONE_MSG, code="invalid_phone")
+        raise ValidationError(PHONE_MESSAGE, code="invalid_phone")
 
 
 # --- masks ---------------------------------------------------------------------------------------

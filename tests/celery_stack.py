@@ -1,4 +1,4 @@
-"""Real Celery processes for tests (issue #7): a redis-server on a free port, workers and beat
+"""Real Celery processes for tests: a redis-server on a free port, workers and beat
 started as commands on the test database, and every process killed by its PID afterwards.
 
 PostgreSQL only in practice: the processes must see the test's committed rows, so the tests that

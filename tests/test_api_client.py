@@ -115,23 +115,26 @@ def test_generated_client_registers_accepts_assigns_and_reads_the_log(
         facts="2026年3月1日，两车在东湖区追尾，申请人受伤。",
         claimed_amount="86000.00",
         received_at=received,
+        # One body shape per kind of party: a person's papers, an organization's.
         parties=[
-            models.PartyInputRequest(
+            models.PersonPartyInputRequest(
                 role=models.RoleEnum.APPLICANT,
-                kind=models.PartyInputKindEnum.PERSON,
+                kind=models.PersonPartyInputKindEnum.PERSON,
                 name="张伟",
-                id_type=models.IdTypeEnum.RESIDENT_ID,
+                id_type=models.PersonPartyInputIdTypeEnum.RESIDENT_ID,
                 id_number="11010519491231002X",
                 phone="13800138000",
             ),
-            models.PartyInputRequest(
-                role=models.RoleEnum.RESPONDENT, kind=models.PartyInputKindEnum.PERSON, name="李娜"
+            models.PersonPartyInputRequest(
+                role=models.RoleEnum.RESPONDENT,
+                kind=models.PersonPartyInputKindEnum.PERSON,
+                name="李娜",
             ),
-            models.PartyInputRequest(
+            models.OrganizationPartyInputRequest(
                 role=models.RoleEnum.THIRD_PARTY,
-                kind=models.PartyInputKindEnum.ORGANIZATION,
+                kind=models.OrganizationPartyInputKindEnum.ORGANIZATION,
                 name="某财产保险股份有限公司南昌分公司",
-                id_type=models.IdTypeEnum.USCC,
+                id_type=models.OrganizationPartyInputIdTypeEnum.USCC,
                 id_number="91360100MA35ABCDE2",
                 organization_type=models.OrganizationTypeEnum.INSURER,
             ),

@@ -9,10 +9,12 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import jsonschema
 import pytest
 from django.core.management import call_command
 
 from mediation.api.serializers import TRANSITION_DATA
+from parties.validators import PHONE_PATTERN
 from tests.conftest import World, client_for
 from tests.mediation.helpers import SPEC_TRANSITIONS, dispute_in, right_actor, valid_data
 from tests.mediation.test_api import spec_payload
@@ -209,3 +211,115 @@ def test_a_transitions_required_data_is_what_its_service_asks_for(world: World, 
         format="json",
     )
     assert given.status_code == 200, given.content
+
+
+def _validator(schema: dict[str, Any], component: str) -> jsonschema.Draft4Validator:
+    """Checks a body against a component of the schema, as schemathesis does (OpenAPI 3.0's
+    schemas are JSON Schema draft 4 with a few keywords more)."""
+    return jsonschema.Draft4Validator(
+        {"components": schema["components"], "$ref": f"#/components/schemas/{component}"}
+    )
+
+
+APPLICANT = {"role": "applicant", "kind": "person", "name": "张伟"}
+INSURER = {"role": "third_party", "kind": "organization", "name": "某财产保险股份有限公司"}
+# Parties the schema forbids, and where the API's 400 says so (under `parties`, item 0).
+FORBIDDEN_PARTIES: dict[str, tuple[dict[str, Any], str]] = {
+    "a person's organization type": ({**APPLICANT, "organization_type": "insurer"}, ""),
+    "a blank one, which a person has not either": ({**APPLICANT, "organization_type": ""}, ""),
+    "a USCC for a person": ({**APPLICANT, "id_type": "uscc"}, "id_type"),
+    "a resident ID for an organization": ({**INSURER, "id_type": "resident_id"}, "id_type"),
+    "a field no party has": ({**APPLICANT, "nickname": "小张"}, "nickname"),
+    "a number without its type": ({**APPLICANT, "id_number": "E12345678"}, "id_type"),
+    "a phone with spaces": ({**APPLICANT, "phone": "138 0013 8000"}, "phone"),
+    "a phone with +86": ({**APPLICANT, "phone": "+8613800138000"}, "phone"),
+    "other scripts' digits": ({**APPLICANT, "phone": "١٣٨٠٠١٣٨٠٠٠"}, "phone"),
+    "a service number": ({**APPLICANT, "phone": "12348"}, "phone"),
+}
+ALLOWED_PARTIES: dict[str, dict[str, Any]] = {
+    "a person with a passport": {**APPLICANT, "id_type": "passport", "id_number": "E12345678"},
+    "a landline": {**APPLICANT, "phone": "0791-86123456"},
+    "one without its hyphen": {**APPLICANT, "phone": "079186123456"},
+    "an insurer": {**INSURER, "organization_type": "insurer", "phone": "01062345678"},
+    "blanks": {**APPLICANT, "id_type": "", "id_number": "", "phone": "", "represents": None},
+}
+
+
+def test_each_kind_of_party_has_its_own_body_shape(schema: dict[str, Any]) -> None:
+    """A person's papers and an organization's differ (`Party.clean`): one body per `kind`,
+    which names the fields it has and no others."""
+    components = schema["components"]["schemas"]
+    items = components["DisputeCreateRequest"]["properties"]["parties"]["items"]
+    assert items == {"$ref": "#/components/schemas/PartyInputRequest"}
+    party = components["PartyInputRequest"]
+    assert party["discriminator"]["propertyName"] == "kind"
+    assert sorted(party["discriminator"]["mapping"]) == ["organization", "person"]
+    person, organization = (
+        components[f"{kind}PartyInputRequest"] for kind in ("Person", "Organization")
+    )
+    assert person["additionalProperties"] is False and organization["additionalProperties"] is False
+    assert "organization_type" not in person["properties"]
+    assert "uscc" not in components["PersonPartyInputIdTypeEnum"]["enum"]
+    assert "resident_id" not in components["OrganizationPartyInputIdTypeEnum"]["enum"]
+    assert "uscc" in components["OrganizationPartyInputIdTypeEnum"]["enum"]
+    adding = schema["paths"]["/api/v1/disputes/{id}/parties/"]["post"]["requestBody"]
+    assert adding["content"]["application/json"]["schema"] == items
+
+    check = _validator(schema, "PartyInputRequest")
+    for why, (body, _where) in FORBIDDEN_PARTIES.items():
+        assert not check.is_valid(body), why
+    for why, body in ALLOWED_PARTIES.items():
+        assert check.is_valid({k: v for k, v in body.items() if v is not None}), why
+    # Who acts for whom: only an agent or guardian names `represents`, and they must.
+    assert check.is_valid({**APPLICANT, "role": "agent", "represents": 0})
+    assert not check.is_valid({**APPLICANT, "role": "agent"})
+    assert not check.is_valid({**APPLICANT, "represents": 0})
+
+
+@pytest.mark.parametrize("why", FORBIDDEN_PARTIES)
+def test_a_party_the_schema_forbids_is_refused(world: World, why: str) -> None:
+    body, where = FORBIDDEN_PARTIES[why]
+    parties = [body, {"role": "respondent", "kind": "person", "name": "李娜"}]
+    answer = client_for(world.director).post(
+        "/api/v1/disputes/", spec_payload(world, parties=parties), format="json"
+    )
+    assert answer.status_code == 400, answer.content
+    errors = answer.json()["parties"][0]
+    assert set(errors) == {where or "organization_type"}, errors
+
+
+@pytest.mark.parametrize("why", ALLOWED_PARTIES)
+def test_a_party_the_schema_allows_is_accepted(world: World, why: str) -> None:
+    parties = [
+        {"role": "applicant", "kind": "person", "name": "王芳"},
+        ALLOWED_PARTIES[why],
+        {"role": "respondent", "kind": "person", "name": "李娜"},
+    ]
+    answer = client_for(world.director).post(
+        "/api/v1/disputes/", spec_payload(world, parties=parties), format="json"
+    )
+    assert answer.status_code == 201, answer.content
+
+
+def test_a_new_phone_is_given_as_it_is_stored(schema: dict[str, Any], world: World) -> None:
+    phone = schema["components"]["schemas"]["PhoneChangeRequest"]["properties"]["phone"]
+    assert phone["pattern"] == PHONE_PATTERN.replace(r"\A", "^").replace(r"\Z", "$")
+    answer = client_for(world.clerk).post(
+        f"/api/v1/parties/{world.party.pk}/phone/", {"phone": "139 1111 2222"}, format="json"
+    )
+    assert answer.status_code == 400 and list(answer.json()) == ["phone"], answer.content
+
+
+def test_a_session_has_a_place_or_an_online_link(schema: dict[str, Any], world: World) -> None:
+    check = _validator(schema, "SessionCreateRequest")
+    moment = {"scheduled_at": "2026-12-20T09:30:00+08:00"}
+    assert check.is_valid({**moment, "place": "第一调解室"})
+    assert check.is_valid({**moment, "online_link": "https://meet.example.cn/r/1"})
+    assert check.is_valid({**moment, "place": " ", "online_link": "https://meet.example.cn/r/1"})
+    for neither in ({}, {"place": ""}, {"place": " \u3000"}, {"place": "", "online_link": ""}):
+        assert not check.is_valid({**moment, **neither}), neither
+        dispute = dispute_in(world, "assigned")
+        answer = client_for(world.mediator.user).post(
+            f"/api/v1/disputes/{dispute.pk}/sessions/", {**moment, **neither}, format="json"
+        )
+        assert answer.status_code == 400 and list(answer.json()) == ["place"], answer.content

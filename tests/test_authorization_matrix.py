@@ -754,7 +754,7 @@ FIGURES = {
 PORTAL_CASE = everyone((404, 404), anonymous=(302, 302), party=(200, 404))
 
 
-# A party's personal data on request (issue #7): a director of a body the party has a case with,
+# A party's personal data on request: a director of a body the party has a case with,
 # and the superuser; who sees the party in a case but may not ask gets 403, anyone else 404.
 PERSONAL_DATA = {
     ANON: (401, 401),
@@ -1306,7 +1306,7 @@ TABLE: list[Row] = [
         ),
         **only(303, (COURT, ADMIN), anon=302, hidden=(PARTY,)),
     ),
-    # ---- /api/v1/parties/: personal data on request (issue #7) --------------------------------
+    # ---- /api/v1/parties/: personal data on request -------------------------------------------
     *matrix(
         api("api-personal-data-export", "POST", party_api("export/"), data=reason("当事人申请")),
         **PERSONAL_DATA,

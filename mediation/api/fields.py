@@ -41,7 +41,7 @@ class ChoiceLabelField(serializers.Field):
 
     Looked up here rather than by that method, which hashes every choice's lazy label (one
     translation lookup each) on every call, and rather than as a `source`, for which DRF inspects
-    the method's signature on every row: together half of a list page's time (issue #6).
+    the method's signature on every row: together half of a list page's time.
     """
 
     def __init__(self, field: str, **kwargs: Any) -> None:

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from config.schema import Refused, given
 from courts.models import Court
 from mediation.choices import (
     Category,
@@ -137,7 +138,7 @@ class DisputeSerializer(serializers.ModelSerializer):
     def to_representation(self, instance: Dispute) -> dict[str, Any]:
         """The declared fields, written out: DRF's field-by-field loop (attribute paths, skip
         checks, a method lookup per field) and building the fields for every request were most
-        of a list page's time at a million cases (issue #6). `tests/mediation/test_api.py` holds
+        of a list page's time at a million cases. `tests/mediation/test_api.py` holds
         this equal to the generic loop."""
         mediator = instance.mediator
         today = timezone.localdate()
@@ -382,6 +383,14 @@ class SessionSerializer(serializers.ModelSerializer):
 
 
 class SessionCreateSerializer(serializers.Serializer):
+    # As `services.schedule_session` refuses.
+    schema_refuses = (
+        Refused(
+            "neither a `place` nor an `online_link`",
+            {"not": {"anyOf": [given("place"), given("online_link")]}},
+        ),
+    )
+
     scheduled_at = MomentField()
     place = serializers.CharField(max_length=200, required=False, allow_blank=True)
     online_link = serializers.URLField(required=False, allow_blank=True)

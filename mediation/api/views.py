@@ -15,7 +15,7 @@ from config.schema import CONFLICT_STATE, split_by_name
 from mediation import selectors, services
 from mediation.minutes import minutes_reader
 from mediation.models import Dispute
-from parties.serializers import CasePartySerializer, PartyInputSerializer
+from parties.serializers import CasePartySerializer, PartyInputSerializer, party_input_schema
 
 from .filtering import StrictOrderingFilter
 from .filters import DisputeFilter
@@ -53,7 +53,7 @@ class DisputeViewSet(
 
     def retrieve(self, request: Request, pk: str) -> Response:
         # By the selector, not `get_object`, which runs the list's filters first (a FilterSet
-        # and its form built per request: a tenth of a detail's time, issue #7 bench/load.py).
+        # and its form built per request: a tenth of a detail's time, bench/load.py).
         return self._detail(pk)
 
     @extend_schema(request=DisputeCreateSerializer, responses={201: DisputeSerializer})
@@ -109,7 +109,7 @@ class DisputeViewSet(
     @extend_schema(methods=["GET"], responses={200: CasePartySerializer(many=True)})
     @extend_schema(
         methods=["POST"],
-        request=PartyInputSerializer,
+        request=party_input_schema(),
         responses={201: CasePartySerializer(many=True)},
     )
     @action(detail=True, methods=["get", "post"], url_path="parties", **ONE_CASE_LIST)

@@ -1,4 +1,4 @@
-// Dashboard charts (issue #6), drawn with the vendored Chart.js from the figures the page carries
+// Dashboard charts, drawn with the vendored Chart.js from the figures the page carries
 // in a JSON element (json_script): no inline script, so a Content-Security-Policy can forbid it.
 // The tables are the source of truth; a click on a bar or point opens the cases behind it.
 (function () {

@@ -1,4 +1,4 @@
-// Ledger upload (issue #6): send the file with XMLHttpRequest so a large ledger shows how much of
+// Ledger upload: send the file with XMLHttpRequest so a large ledger shows how much of
 // it has been uploaded, then follow the server's redirect to the import's report, which shows
 // the import's own progress. Without JavaScript the form posts as usual.
 (function () {

@@ -1,4 +1,4 @@
-"""Database connection settings (issue #7): statements prepared on the server, and the switch
+"""Database connection settings: statements prepared on the server, and the switch
 that turns that off for a pooler which cannot keep them."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Production mode (issue #7): deploy checks, the health endpoint, request ids in logs, the
+"""Production mode: deploy checks, the health endpoint, request ids in logs, the
 replica router."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The rates really come from a PostgreSQL read replica when one is configured (issue #7).
+"""The rates really come from a PostgreSQL read replica when one is configured.
 
 `.ci/run` starts a streaming replica of the suite's PostgreSQL on port 5433 and names the port in
 `FENGQIAO_TEST_REPLICA_PORT` (same host and role; the test database, created on the primary, is

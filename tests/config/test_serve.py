@@ -1,4 +1,4 @@
-"""`make serve` (issue #7): the production stack on one machine, started the way the README says,
+"""`make serve`: the production stack on one machine, started the way the README says,
 answering, and stopped cleanly.
 
 It runs `config/serve.sh` itself (what `make serve` runs after installing) against a database of

@@ -183,7 +183,7 @@ def test_a_settled_delegation_reports_back_as_mediated(world: World) -> None:
     sent = delegate(world)
     case_id = sent["dispute"]["id"]
     dispute_step(client_for(world.clerk), case_id, "accept")
-    # Signatures come with the documents issue; a conclusion signed on paper takes this path.
+    # A conclusion signed on paper is recorded as imported, with no signatures online.
     dispute_services.record_imported_conclusion(
         actor=world.director,
         dispute_id=case_id,

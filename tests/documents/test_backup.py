@@ -1,4 +1,4 @@
-"""Backup and restore (issue #7): a backup restored into a fresh PostgreSQL database and an
+"""Backup and restore: a backup restored into a fresh PostgreSQL database and an
 empty media folder finds every case, log row and document hash again."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Faults in the middle of the work (issue #7), with real parts only: no mocks.
+"""Faults in the middle of the work, with real parts only: no mocks.
 
 1. The database fails in the middle of the last signature's `sign` transition — a PostgreSQL
    trigger raises right after the transition's log row is written, after the court's referral

@@ -1,4 +1,4 @@
-"""The API's one-time-code endpoints are rate limited (issue #7); signatures drawn at the desk,
+"""The API's one-time-code endpoints are rate limited; signatures drawn at the desk,
 which carry no code, are not."""
 
 from __future__ import annotations

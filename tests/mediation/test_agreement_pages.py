@@ -1,4 +1,4 @@
-"""The workbench's session form, agreement editor and in-person signing pages (issue #5).
+"""The workbench's session form, agreement editor and in-person signing pages.
 
 Driven with Django's test client in English; what the pages do is checked in the database.
 """

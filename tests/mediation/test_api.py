@@ -659,7 +659,7 @@ def test_categories_in_chinese_are_the_glossarys_and_school_is_not_the_organisat
 
 @pytest.mark.parametrize("viewer", ["director", "party_user"])
 def test_written_out_rows_equal_drfs_generic_serialization(world: World, viewer: str) -> None:
-    """The list and detail write their rows out by hand for speed (issue #6); they must say
+    """The list and detail write their rows out by hand for speed; they must say
     exactly what DRF's field-by-field loop over the declared fields would, masked or not."""
     from rest_framework import serializers
     from rest_framework.test import APIRequestFactory
@@ -700,7 +700,7 @@ def test_written_out_rows_equal_drfs_generic_serialization(world: World, viewer:
 
 
 def test_ids_that_are_no_numbers_are_404_not_500(world: World) -> None:
-    """Found by schemathesis (issue #7): the services built `.filter(pk="abc")` unguarded."""
+    """Found by schemathesis: the services built `.filter(pk="abc")` unguarded."""
     client = client_for(world.admin)
     assert client.patch("/api/v1/disputes/abc/", {}, format="json").status_code == 404
     assert client.post("/api/v1/disputes/abc/transitions/accept/", {}).status_code == 404

@@ -1,4 +1,4 @@
-"""The directors' audit page (issue #7): field changes of the body's records, masked, scoped."""
+"""The directors' audit page: field changes of the body's records, masked, scoped."""
 
 from __future__ import annotations
 

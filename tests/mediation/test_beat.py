@@ -1,4 +1,4 @@
-"""Celery beat really sends the deadline checks, and a worker really runs them (issue #7, SPEC §4).
+"""Celery beat really sends the deadline checks, and a worker really runs them (SPEC §4).
 
 Beat, a worker and Redis are started as `make serve` starts them (tests/celery_stack.py), on the
 test database, with the schedule shortened from daily at 01:00 to every second

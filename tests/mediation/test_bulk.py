@@ -1,4 +1,4 @@
-"""`mediation.bulk` (issue #6): rows written by `insert` read back exactly as `save()` would have
+"""`mediation.bulk`: rows written by `insert` read back exactly as `save()` would have
 stored them, on SQLite (bulk_create) and on PostgreSQL (COPY, run with DATABASE_URL)."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Session calendars (issue #5): RFC 5545 files written by hand, one per session and one feed per
+"""Session calendars: RFC 5545 files written by hand, one per session and one feed per
 mediator addressed by a secret token."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Fifty people at once through the real HTTP API (issue #7): one transition wins, every
+"""Fifty people at once through the real HTTP API: one transition wins, every
 signature is kept, and the agreement's `sign` fires exactly once.
 
 Each thread is one API client with its own token and its own database connection, released
@@ -126,7 +126,7 @@ def _documents_in_tmp(settings: Any, tmp_path: Path) -> None:
 
 def _agreed_with_signatories(world: World, count: int) -> tuple[Dispute, list[CaseParty]]:
     """A case in `agreed` whose agreement (version 1) needs `count` signatures. The product
-    sets no limit on the number of parties, so the issue's fifty are used as they are."""
+    sets no limit on the number of parties, so all fifty are used as they are."""
     dispute = dispute_in(world, "mediating")
     existing = CaseParty.objects.filter(dispute=dispute, role__in=PRINCIPAL_ROLES).count()
     roles = [PartyRole.APPLICANT, PartyRole.RESPONDENT, PartyRole.THIRD_PARTY]

@@ -1,4 +1,4 @@
-"""The dashboard (issue #6): figures against hand counts, every number against the list behind it,
+"""The dashboard: figures against hand counts, every number against the list behind it,
 who sees what, bad input, exports.
 
 The data set is test_rates.py's `figures` (hand-counted there), plus two cases received in April

@@ -51,7 +51,9 @@ def assert_exact() -> None:
     [
         (name, source)
         for name, (sources, _target) in SPEC_TRANSITIONS.items()
-        for source in sources
+        # Sorted: a set's order differs between processes, and parallel workers must collect
+        # the same tests.
+        for source in sorted(sources)
         # `sign` fires on the last signature: tests/documents/test_signatures.py checks it.
         if name != "sign"
     ],

@@ -1,4 +1,4 @@
-"""`generate_cases` (issue #6): N realistic disputes whose fields, parties and logs agree with the
+"""`generate_cases`: N realistic disputes whose fields, parties and logs agree with the
 state machine (SPEC §3), the deadlines (SPEC §4) and a hand count of the rates (SPEC §6)."""
 
 from __future__ import annotations

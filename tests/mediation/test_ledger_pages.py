@@ -1,4 +1,4 @@
-"""The ledger upload page and the import's report (issue #6)."""
+"""The ledger upload page and the import's report."""
 
 from __future__ import annotations
 
@@ -192,7 +192,7 @@ def test_an_import_whose_file_is_gone_ends_with_a_reason(world: World) -> None:
 def test_an_import_left_running_by_a_dead_worker_is_started_over(
     world: World, settings: Any, tmp_path: Any
 ) -> None:
-    """Delivered again after its worker died (acks late, issue #7), a "running" import runs: its
+    """Delivered again after its worker died (acks late), a "running" import runs: its
     writes were one transaction, rolled back with the worker. A finished one is not redone."""
     from django.core.files.base import ContentFile
 

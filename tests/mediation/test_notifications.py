@@ -1,4 +1,4 @@
-"""Notifications (issue #5): who hears of what, by e-mail (Django's locmem backend here) and SMS
+"""Notifications: who hears of what, by e-mail (Django's locmem backend here) and SMS
 (the memory backend), only once the transaction commits, and never at the cost of the step."""
 
 from __future__ import annotations

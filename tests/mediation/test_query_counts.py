@@ -1,4 +1,4 @@
-"""The list API and the workbench queue cost a fixed number of queries (issue #6: scale): as many
+"""The list API and the workbench queue cost a fixed number of queries: as many
 for 100 cases as for 10. The cases are made by `generate_cases`, so they come in every state,
 with 2–4 parties, guardians and agents, and logs; they are then given to the world's body and its
 first mediator, so the director and the mediator see them all."""

@@ -1,4 +1,4 @@
-"""`scope_of` reads a user's roles and affiliations in one query (issue #7, bench/load.py)."""
+"""`scope_of` reads a user's roles and affiliations in one query (bench/load.py)."""
 
 from __future__ import annotations
 

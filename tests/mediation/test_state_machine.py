@@ -34,8 +34,8 @@ def test_every_state_and_transition_pair(world: Any, state: str, name: str) -> N
     )
 
     if state in sources and name == "sign":
-        # `sign` fires on the last signature; signatures arrive with the documents issue, so
-        # until then its guard refuses and says why.
+        # `sign` fires on the last signature; taken directly on a case that has none, its guard
+        # refuses and says why.
         with translation.override("en"):
             with pytest.raises(Conflict) as refused:
                 services.take_transition(**call)

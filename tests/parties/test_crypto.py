@@ -1,4 +1,4 @@
-"""ID numbers encrypted at rest, found by a keyed hash (issue #7, parties/crypto.py)."""
+"""ID numbers encrypted at rest, found by a keyed hash (parties/crypto.py)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The party portal (issue #5): signing in with a phone number and a code, one's own cases and
+"""The party portal: signing in with a phone number and a code, one's own cases and
 their progress, and 404 for everything else. Online signing and downloads of signed agreements
 are in tests/documents/test_portal_signing.py, beside the agreed case they need."""
 

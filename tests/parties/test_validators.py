@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import datetime
+import re
 from collections.abc import Iterator
 
 import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone, translation
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from parties.validators import (
+    PHONE_PATTERN,
     birth_date_from_resident_id,
     mask_id_number,
     mask_name,
@@ -148,7 +152,13 @@ def test_valid_phones_pass(phone: str) -> None:
 
 @pytest.mark.parametrize(
     "phone",
-    ["12348", "1380013800", "23800138000", "12800138000", "0791-06123456", "phone", ""],
+    [
+        *("12348", "1380013800", "23800138000", "12800138000", "0791-06123456", "phone", ""),
+        # Digits of other scripts, which Python's \d would take.
+        "13٨٠٠١٣٨٠٠٠",
+        "138００138000",
+        "0791-８6123456",
+    ],
 )
 def test_invalid_phones_are_refused(phone: str) -> None:
     with pytest.raises(ValidationError) as error:
@@ -158,6 +168,41 @@ def test_invalid_phones_are_refused(phone: str) -> None:
 
 def test_a_country_code_is_dropped_so_equal_numbers_compare_equal() -> None:
     assert normalize_phone("+86 138 0013 8000") == normalize_phone("13800138000") == "13800138000"
+
+
+def _accepted_as_stored(phone: str) -> bool:
+    try:
+        validate_mobile_phone(phone)
+    except ValidationError:
+        return False
+    return normalize_phone(phone) == phone
+
+
+# The same strings on every run, and no time limit: the suite runs in parallel and may be slow.
+PROPERTY = settings(
+    derandomize=True, database=None, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+
+
+@PROPERTY
+@given(st.from_regex(PHONE_PATTERN, fullmatch=True))
+def test_every_number_the_api_pattern_allows_is_accepted_as_it_is(phone: str) -> None:
+    assert _accepted_as_stored(phone), phone
+
+
+@PROPERTY
+@given(
+    st.one_of(
+        st.text(alphabet="0123456789-+() \n١８", max_size=16),
+        st.from_regex(r"\A\+?(86)? ?1[3-9][0-9 ]{9,11}\Z"),
+        st.from_regex(r"\A\(?0[1-9][0-9]{1,2}\)?[- ]?[2-9][0-9]{6,7}\n?\Z"),
+    )
+)
+def test_the_api_pattern_allows_exactly_the_numbers_accepted_as_they_are(phone: str) -> None:
+    """The API takes a number in its stored form only, so that its schema's pattern is what it
+    accepts: the pattern and the validator (after normalising, which leaves that form alone)
+    agree on every string."""
+    assert bool(re.search(PHONE_PATTERN, phone)) == _accepted_as_stored(phone), repr(phone)
 
 
 # --- masks ---------------------------------------------------------------------------------------

@@ -1,6 +1,6 @@
 """Mark cases due soon or overdue (SPEC §4) and list the newly marked ones.
 
-Run daily by cron (or Celery beat once the production issue lands):
+Run daily by Celery beat (`CELERY_BEAT_SCHEDULE`), or by cron where there is no beat:
     python manage.py check_deadlines [--date YYYY-MM-DD]
 Idempotent: a case is listed once, on the day it crosses a line; running it again that day
 changes nothing. Court-delegated cases are listed under their court as well as their body, so

@@ -1,4 +1,4 @@
-"""Generate many realistic disputes for scale tests (issue #6).
+"""Generate many realistic disputes for scale tests.
 
     python manage.py generate_cases N [--seed S] [--since YYYY-MM-DD] [--chunk-size 20000]
 

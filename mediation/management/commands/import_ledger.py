@@ -1,4 +1,4 @@
-"""`python manage.py import_ledger FILE [--dry-run] [--all-or-nothing]` (SPEC §8, issue #6)."""
+"""`python manage.py import_ledger FILE [--dry-run] [--all-or-nothing]` (SPEC §8)."""
 
 from __future__ import annotations
 

@@ -2,9 +2,9 @@
 
 Idempotent: users, bodies and courts are looked up by their natural keys, and disputes are only
 generated when none made by the demo clerks exist yet. Every dispute is carried through the real
-state machine with backdated times, so the log reads like a real history. The one step the FSM
-cannot replay yet is signing (the signature feature is a later issue): signed cases take the
-documented import path, which logs them as imported.
+state machine with backdated times, so the log reads like a real history. The one step not
+replayed is signing, which needs the parties' own signatures: signed cases take the documented
+import path, which logs them as imported.
 
 Every fourth case comes from a court (诉前委派 or 诉中委托), alternating between the two demo courts;
 cases that fail go back to their court, signed ones apply for judicial confirmation, and the
