@@ -23,11 +23,14 @@ restore: install ## Replace the database and media with the backup in BACKUP=fol
 	@[ -n "$(filter command line environment,$(origin BACKUP))" ] || { echo "say which: make restore BACKUP=var/backups/…"; exit 1; }
 	$(PY) manage.py restore $(BACKUP)
 
+# The suite in parallel, one database per worker (pytest-xdist): 2 workers on these 2-core machines.
+JOBS ?= 2
 test: system browser install messages ## Install and run the whole suite (SQLite unless DATABASE_URL is set)
 	$(PY) manage.py check
 	$(PY) manage.py makemigrations --check --dry-run
 	$(VENV)/bin/ruff check .
-	$(PY) -m pytest; rc=$$?; \
+	$(VENV)/bin/lint-imports
+	$(PY) -m pytest -n $(JOBS); rc=$$?; \
 	  if [ $$rc -eq 5 ]; then echo "pytest collected no tests: that is a failure here"; exit 1; fi; \
 	  exit $$rc
 
@@ -86,6 +89,7 @@ seed: migrate ## Load demo data (idempotent) and print the demo logins
 lint:
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
 
 format:
 	$(VENV)/bin/ruff format .

@@ -72,7 +72,7 @@ from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 from knox.models import AuthToken  # noqa: E402
 
-from mediation.models import Dispute, MediationBody, TransitionLog  # noqa: E402
+from mediation.cases.models import Dispute, MediationBody, TransitionLog  # noqa: E402
 from parties.crypto import _derived  # noqa: E402
 
 GOAL_READ_RPS = 400.0

@@ -15,11 +15,11 @@ time through the real URLs, after three warm-up requests each, the median and p9
 - the workbench queue (`/cases/`) as that director, on its first tab and on "all";
 - the rates grouped by category × track (`GET /api/v1/stats/rates/`), as a superuser.
 
-Then, unless --no-import, the import of a 100,000-row ledger (CSV, SPEC §8) on top of the last
-size, by `mediation.ledger.import_ledger`. Prints the machine and the goals next to the figures
-(list median <= 30 ms and time(largest) / time(smallest) <= 1.3; rates median <= 250 ms; import
->= 5,000 rows/s); exit status 1 when a goal is missed. SQLite is refused: the figures would say
-nothing about production.
+Then, unless --no-import, the import of a 100,000-row ledger (CSV, SPEC §8) on top of the last size,
+by `mediation.ledger.importer.import_ledger`. Prints the machine and the goals next to the figures
+(list median <= 30 ms and time(largest) / time(smallest) <= 1.3; rates median <= 250 ms; import >=
+5,000 rows/s); exit status 1 when a goal is missed. SQLite is refused: the figures would say nothing
+about production.
 """
 
 from __future__ import annotations
@@ -65,9 +65,9 @@ from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.utils import timezone  # noqa: E402
 from rest_framework.test import APIClient  # noqa: E402
 
-from mediation.ledger import COLUMNS, import_ledger  # noqa: E402
-from mediation.models import Dispute, MediationBody, Mediator, StaffMember  # noqa: E402
-from mediation.roles import Role, ensure_role_groups  # noqa: E402
+from mediation.cases.models import Dispute, MediationBody, Mediator, StaffMember  # noqa: E402
+from mediation.kernel.roles import Role, ensure_role_groups  # noqa: E402
+from mediation.ledger.importer import COLUMNS, import_ledger  # noqa: E402
 
 GOAL_LIST_MS = 30.0
 GOAL_LIST_GROWTH = 1.3

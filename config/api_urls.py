@@ -6,8 +6,8 @@ from rest_framework.routers import DefaultRouter
 from courts.api.views import ReferralViewSet
 from documents.api.urls import urlpatterns as documents_urls
 from mediation.api.reference_views import CourtViewSet, MediationBodyViewSet, MediatorViewSet
-from mediation.api.stats import RatesView
 from mediation.api.views import DisputeViewSet
+from mediation.figures.api import RatesView
 from parties.api_views import (
     PersonalDataErasureView,
     PersonalDataExportView,

@@ -40,7 +40,7 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
-from .models import UsedFormToken
+from config.models import UsedFormToken
 
 FIELD = "form_token"
 # Long enough for a form filled in slowly (sign-out after 30 idle minutes comes first); after

@@ -9,8 +9,8 @@ terminator (a load balancer or nginx) that sets X-Forwarded-Proto: see docs/depl
 (tests/config/test_production.py).
 """
 
-from .settings import *  # noqa: F403
-from .settings import DATABASES, env
+from config.settings import *  # noqa: F403
+from config.settings import DATABASES, env
 
 DEBUG = False
 SECRET_KEY = env.str("DJANGO_SECRET_KEY")  # no default: a missing key stops the start

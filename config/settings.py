@@ -151,7 +151,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "mediation.context_processors.navigation",
+                "mediation.workbench.context_processors.navigation",
             ],
         },
     },
@@ -256,11 +256,11 @@ REST_FRAMEWORK = {
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
     # Query parameters are checked as the schema states them (mediation/api/filtering.py).
-    "DEFAULT_FILTER_BACKENDS": ["mediation.api.filtering.StrictFilterBackend"],
-    "DEFAULT_PAGINATION_CLASS": "mediation.api.pagination.StandardPagination",
+    "DEFAULT_FILTER_BACKENDS": ["mediation.kernel.api.filtering.StrictFilterBackend"],
+    "DEFAULT_PAGINATION_CLASS": "mediation.kernel.api.pagination.StandardPagination",
     # Every operation's refusals and bounds in the schema (config/schema.py).
     "DEFAULT_SCHEMA_CLASS": "config.schema.AutoSchema",
-    "EXCEPTION_HANDLER": "mediation.api.exceptions.exception_handler",
+    "EXCEPTION_HANDLER": "mediation.kernel.api.exceptions.exception_handler",
     "COERCE_DECIMAL_TO_STRING": True,
 }
 
@@ -281,16 +281,16 @@ SPECTACULAR_SETTINGS = {
     ],
     # One schema name per choice set, however many fields use it.
     "ENUM_NAME_OVERRIDES": {
-        "DisputeStateEnum": "mediation.choices.State",
-        "DisputeOutcomeEnum": "mediation.choices.Outcome",
-        "CloseOutcomeEnum": "mediation.choices.CloseOutcome",
+        "DisputeStateEnum": "mediation.kernel.choices.State",
+        "DisputeOutcomeEnum": "mediation.kernel.choices.Outcome",
+        "CloseOutcomeEnum": "mediation.kernel.choices.CloseOutcome",
         "ReferralStateEnum": "courts.models.ReferralState",
         "ReferralKindEnum": "courts.models.ReferralKind",
         "ReferralDecisionEnum": "courts.models.ReferralDecision",
-        "MediationBodyKindEnum": "mediation.choices.BodyKind",
+        "MediationBodyKindEnum": "mediation.kernel.choices.BodyKind",
         "ScheduleEnum": "documents.models.Schedule",
         "PaymentMethodEnum": "documents.models.PaymentMethod",
-        "SessionKindEnum": "mediation.choices.SessionKind",
+        "SessionKindEnum": "mediation.kernel.choices.SessionKind",
     },
 }
 
@@ -418,7 +418,8 @@ FENGQIAO_LEDGER_MAX_BYTES = env.int("FENGQIAO_LEDGER_MAX_BYTES", default=32_000_
 FENGQIAO_LEDGER_MAX_ROWS = env.int("FENGQIAO_LEDGER_MAX_ROWS", default=200_000)
 # How many row errors an import's report keeps (the count of all of them is kept too).
 FENGQIAO_LEDGER_MAX_ERRORS = env.int("FENGQIAO_LEDGER_MAX_ERRORS", default=2_000)
-# An XLSX is read as a stream within these limits (mediation/xlsx.py), whatever its ZIP claims.
+# An XLSX is read as a stream within these limits (mediation/ledger/xlsx.py), whatever its ZIP
+# claims.
 # A 100,000-row ledger as openpyxl saves it (inline strings, Chinese as &#…; references) unpacks
 # to 105 MB in 1.3 million cells; saved by Excel (shared strings) it is smaller, with about two
 # new texts a row (the reference, the parties): some 200,000 texts of 7 million characters. The

@@ -24,12 +24,12 @@ urlpatterns = [
     # Django's sign-in pages; password reset only when configured (config/accounts.py).
     path("accounts/", include("config.accounts")),
     path("court/", include("courts.urls")),
-    path("cases/", include("mediation.urls")),
+    path("cases/", include("mediation.workbench.urls")),
     path("portal/", include("parties.urls")),
     # Session .ics files and mediators' calendar feeds (mediation/calendar_views.py).
-    path("calendar/", include("mediation.calendar_views")),
+    path("calendar/", include("mediation.calendar.views")),
     # Rates per slice with charts, the cases behind each number, exports.
-    path("dashboard/", include("mediation.dashboard_views")),
+    path("dashboard/", include("mediation.figures.views")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api-auth/", include("rest_framework.urls")),
     path("api/v1/auth/token/", TokenView.as_view(), name="api-token"),

@@ -20,7 +20,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 
 from config.tokens import IssuedTokenSerializer, forget_expired
-from mediation.roles import Role, scope_of
+from mediation.kernel.roles import Role, scope_of
 
 
 @login_required

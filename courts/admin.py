@@ -3,7 +3,7 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
-from .models import Court, CourtStaff, Referral, ReferralLog
+from courts.models import Court, CourtStaff, Referral, ReferralLog
 
 
 @admin.register(Court)

@@ -15,9 +15,8 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from courts.models import DECISIONS_BY_KIND, Referral, ReferralDecision, ReferralKind, ReferralState
 from parties.models import CaseParty
-
-from .models import DECISIONS_BY_KIND, Referral, ReferralDecision, ReferralKind, ReferralState
 
 
 class StepForm(forms.Form):

@@ -1,9 +1,9 @@
 """What a dispute's own steps mean for its referrals (诉调对接), kept in step in one transaction.
 
-`mediation.services` calls in here after registering a dispute and after every transition, inside
-the same transaction and with the dispute row locked, so a dispute and its referrals can never
-disagree. Nothing here checks permissions: the dispute's transition already did, and the referral
-step is recorded with the same actor.
+`mediation.cases.services` calls in here after registering a dispute and after every transition,
+inside the same transaction and with the dispute row locked, so a dispute and its referrals can
+never disagree. Nothing here checks permissions: the dispute's transition already did, and the
+referral step is recorded with the same actor.
 
 - registered through a court channel: the delegation or entrustment is created, and received at
   once when the body's own desk registered it;
@@ -23,12 +23,7 @@ from typing import TYPE_CHECKING, Any
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from mediation import notifications
-from mediation.choices import COURT_CHANNELS, Channel
-from mediation.exceptions import Conflict
-from mediation.roles import scope_of
-
-from .models import (
+from courts.models import (
     INBOUND_KINDS,
     Court,
     Referral,
@@ -37,9 +32,13 @@ from .models import (
     ReferralLog,
     ReferralState,
 )
+from mediation.kernel.choices import COURT_CHANNELS, Channel
+from mediation.kernel.exceptions import Conflict
+from mediation.kernel.roles import scope_of
+from mediation.notifications import messages as notifications
 
 if TYPE_CHECKING:
-    from mediation.models import Dispute
+    from mediation.cases.models import Dispute
 
 KIND_BY_CHANNEL = {
     Channel.COURT_DELEGATED: ReferralKind.DELEGATION,

@@ -9,11 +9,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
-from mediation.append_only import StateLog
-from mediation.choices import OPEN_STATES as OPEN_DISPUTE_STATES
-
-from . import rules
-from .case_numbers import validate_court_code
+from courts import rules
+from courts.case_numbers import validate_court_code
+from mediation.kernel.append_only import StateLog
+from mediation.kernel.choices import OPEN_STATES as OPEN_DISPUTE_STATES
 
 
 class CourtLevel(models.TextChoices):

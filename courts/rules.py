@@ -13,17 +13,17 @@ from typing import TYPE_CHECKING, Any
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from mediation.roles import scope_of
-from mediation.rules import guard
+from mediation.cases.rules import guard
+from mediation.kernel.roles import scope_of
 
 if TYPE_CHECKING:
-    from .models import Referral
+    from courts.models import Referral
 
 Permission = Callable[["Referral", Any], bool]
 
 
 def _inbound(referral: Referral) -> bool:
-    from .models import INBOUND_KINDS
+    from courts.models import INBOUND_KINDS
 
     return referral.kind in INBOUND_KINDS
 
@@ -108,7 +108,7 @@ def can_extend(referral: Referral, user: Any) -> bool:
 
 def step_label(name: str) -> str:
     """The label of a referral step, in the active language."""
-    from .models import Referral
+    from courts.models import Referral
 
     meta = getattr(Referral, name)._django_fsm
     return str(next(iter(meta.transitions.values())).custom.get("label", name))

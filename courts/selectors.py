@@ -9,12 +9,11 @@ from django.db.models import BooleanField, Case, Q, QuerySet, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from mediation.choices import OPEN_STATES
-from mediation.exceptions import NotFound
-from mediation.roles import Role, scope_of
-
-from .models import INBOUND_KINDS, OPEN_REFERRAL_STATES, Referral, ReferralLog
-from .rules import user_refusals
+from courts.models import INBOUND_KINDS, OPEN_REFERRAL_STATES, Referral, ReferralLog
+from courts.rules import user_refusals
+from mediation.kernel.choices import OPEN_STATES
+from mediation.kernel.exceptions import NotFound
+from mediation.kernel.roles import Role, scope_of
 
 
 def referrals_visible_to(user: Any) -> QuerySet[Referral]:

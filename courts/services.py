@@ -3,7 +3,7 @@ record receipt, filing and decisions.
 
 Every step locks the dispute and then the referral (always in that order, as the dispute's own
 transitions do), runs the referral's FSM and appends to its log. Steps that change the dispute go
-through `mediation.services.take_transition`, so the dispute's log and guards stay the single
+through `mediation.cases.services.take_transition`, so the dispute's log and guards stay the single
 truth; `courts.linkage` keeps the referral in step with them.
 """
 
@@ -21,18 +21,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from mediation import rules as dispute_rules
-from mediation import services as dispute_services
-from mediation.choices import Channel, CloseOutcome, State
-from mediation.exceptions import Conflict, Forbidden, NotFound
-from mediation.models import Dispute, MediationBody, TransitionLog
-from mediation.selectors import disputes_visible_to
-from parties.models import PRINCIPAL_ROLES, CaseParty
-from parties.services import PartyInput
-
-from . import linkage
-from .case_numbers import validate_case_number
-from .models import (
+from courts import linkage
+from courts.case_numbers import validate_case_number
+from courts.models import (
     DECISIONS_BY_KIND,
     INBOUND_KINDS,
     OUTBOUND_KINDS,
@@ -42,8 +33,16 @@ from .models import (
     ReferralDecision,
     ReferralKind,
 )
-from .rules import step_label, user_refusals
-from .selectors import referrals_visible_to
+from courts.rules import step_label, user_refusals
+from courts.selectors import referrals_visible_to
+from mediation.cases import rules as dispute_rules
+from mediation.cases import services as dispute_services
+from mediation.cases.models import Dispute, MediationBody, TransitionLog
+from mediation.cases.selectors import disputes_visible_to
+from mediation.kernel.choices import Channel, CloseOutcome, State
+from mediation.kernel.exceptions import Conflict, Forbidden, NotFound
+from parties.models import PRINCIPAL_ROLES, CaseParty
+from parties.services import PartyInput
 
 CHANNEL_BY_KIND = {
     ReferralKind.DELEGATION: Channel.COURT_DELEGATED,

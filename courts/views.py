@@ -33,12 +33,12 @@ from courts.models import (
     ReferralLog,
     ReferralState,
 )
-from mediation.exceptions import Conflict, Forbidden, NotFound, ServiceError
-from mediation.models import TRANSITION_NAMES
-from mediation.presentation import LogRow
-from mediation.roles import Role, scope_of
-from mediation.selectors import may_see_personal_data
-from mediation.services import transition_label
+from mediation.cases.models import TRANSITION_NAMES
+from mediation.cases.selectors import may_see_personal_data
+from mediation.cases.services import transition_label
+from mediation.kernel.exceptions import Conflict, Forbidden, NotFound, ServiceError
+from mediation.kernel.presentation import LogRow
+from mediation.kernel.roles import Role, scope_of
 from parties.models import CaseParty
 from parties.presentation import PartyRow, party_rows
 

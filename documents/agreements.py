@@ -1,6 +1,6 @@
 """The agreement's core: its canonical content, versions and their hashes.
 
-No permission checks and no imports of `mediation.services`: the dispute's own transitions use
+No permission checks and no imports of `mediation.cases.services`: the dispute's own transitions use
 this module (`draft_agreement` may carry terms, `revise` voids signatures), and
 `documents.services` builds the checked, user-facing writes on top of it.
 """
@@ -14,11 +14,11 @@ from typing import TYPE_CHECKING, Any
 
 from django.utils import timezone
 
-from .models import Agreement, AgreementVersion, Instalment, Obligation, Schedule
-from .signatories import void_signatures
+from documents.models import Agreement, AgreementVersion, Instalment, Obligation, Schedule
+from documents.signatories import void_signatures
 
 if TYPE_CHECKING:
-    from mediation.models import Dispute
+    from mediation.cases.models import Dispute
 
 
 def agreement_number(dispute: Dispute) -> str:

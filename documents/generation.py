@@ -19,13 +19,12 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from courts.models import Referral, ReferralKind
-from mediation.choices import Outcome, State
-from mediation.exceptions import Conflict, NotFound
-from mediation.models import Dispute, TransitionLog
+from documents import storage
+from documents.models import Agreement, Document, DocumentKind, DocumentLanguage, Signature
+from mediation.cases.models import Dispute, TransitionLog
+from mediation.kernel.choices import Outcome, State
+from mediation.kernel.exceptions import Conflict, NotFound
 from parties.models import CaseParty
-
-from . import storage
-from .models import Agreement, Document, DocumentKind, DocumentLanguage, Signature
 
 logger = logging.getLogger("fengqiao.documents")
 
@@ -207,7 +206,7 @@ def build_context(
             "verification": None,
         }
         if verification_code:
-            from .qr import qr_svg_data_uri
+            from documents.qr import qr_svg_data_uri
 
             url = verification_url(verification_code)
             context["verification"] = {
@@ -286,8 +285,8 @@ def _check_request(dispute: Dispute, kind: str, lang: str) -> None:
 @transaction.atomic
 def generate(dispute_id: int, kind: str, lang: str = DocumentLanguage.ZH_HANS) -> Document:
     """The case's document of this kind and language, generated and signed the first time."""
-    from .rendering import render_pdf
-    from .signing import sign_pdf
+    from documents.rendering import render_pdf
+    from documents.signing import sign_pdf
 
     dispute = (
         Dispute.objects.select_for_update(of=("self",))
@@ -328,7 +327,7 @@ def generate(dispute_id: int, kind: str, lang: str = DocumentLanguage.ZH_HANS) -
 
 def preview_agreement(dispute: Dispute, lang: str = DocumentLanguage.ZH_HANS) -> bytes:
     """The agreement as it stands, unsigned and not stored: for reading before signing."""
-    from .rendering import render_pdf
+    from documents.rendering import render_pdf
 
     if lang not in DocumentLanguage.values:
         raise NotFound(_("No such language: %(lang)s.") % {"lang": lang})

@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from mediation.append_only import AppendOnlyModel, AppendOnlyQuerySet
+from mediation.kernel.append_only import AppendOnlyModel, AppendOnlyQuerySet
 
 
 class Schedule(models.TextChoices):

@@ -27,16 +27,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from PIL import Image, UnidentifiedImageError
 
-from mediation import services as dispute_services
-from mediation.choices import State
-from mediation.exceptions import Conflict, Forbidden
-from mediation.models import Dispute
-from mediation.roles import scope_of
-from parties.models import CaseParty, PortalAccount
-from parties.validators import mask_phone
-
-from . import agreements
-from .models import (
+from documents import agreements
+from documents.models import (
     Agreement,
     AgreementVersion,
     OneTimeCode,
@@ -45,7 +37,14 @@ from .models import (
     Signature,
     SignatureMethod,
 )
-from .signatories import SignatoryStatus, signing_status
+from documents.signatories import SignatoryStatus, signing_status
+from mediation.cases import services as dispute_services
+from mediation.cases.models import Dispute
+from mediation.kernel.choices import State
+from mediation.kernel.exceptions import Conflict, Forbidden
+from mediation.kernel.roles import scope_of
+from parties.models import CaseParty, PortalAccount
+from parties.validators import mask_phone
 
 # Terms are edited while mediating only. Once agreed they are what the parties are signing:
 # changing them takes `revise` with a reason (SPEC §3), which voids the signatures given, so a
@@ -307,7 +306,7 @@ def _agreement_of(dispute: Dispute, *, lock: bool = False) -> Agreement:
 @transaction.atomic
 def request_signing_code(*, actor: Any, dispute_id: Any, signatory: Any) -> str:
     """Send a one-time code to the signer's phone; answers the masked number it went to."""
-    from .sms import send_sms
+    from documents.sms import send_sms
 
     dispute = _lock(actor, dispute_id)
     if dispute.state != State.AGREED:
@@ -584,7 +583,7 @@ def _record_signature(
         dispute_services.take_transition(
             actor=None, dispute_id=dispute.pk, name="sign", system=True, at=signature.signed_at
         )
-        from .tasks import generate_document
+        from documents.tasks import generate_document
 
         # Robust: the signatures and `sign` are committed whatever happens to the rendering (a
         # broker down, a failed render in eager mode); the document is made on first download.

@@ -1,7 +1,7 @@
 """Who must sign an agreement, who may sign for them, and whether everyone has.
 
-Kept apart from `documents.services` so that the dispute's guards (`mediation.rules`) and
-`mediation.services` can ask without importing the services that import them.
+Kept apart from `documents.services` so that the dispute's guards (`mediation.cases.rules`) and
+`mediation.cases.services` can ask without importing the services that import them.
 """
 
 from __future__ import annotations
@@ -11,12 +11,11 @@ from typing import TYPE_CHECKING
 
 from django.utils import timezone
 
+from documents.models import Agreement, Signature
 from parties.models import PRINCIPAL_ROLES, CaseParty
 
-from .models import Agreement, Signature
-
 if TYPE_CHECKING:
-    from mediation.models import Dispute
+    from mediation.cases.models import Dispute
 
 
 @dataclass

@@ -45,7 +45,7 @@ from pyhanko.sign.validation.status import SignatureCoverageLevel
 from pyhanko.stamp import TextStampStyle
 from pyhanko_certvalidator import ValidationContext
 
-from . import pki
+from documents import pki
 
 logger = logging.getLogger(__name__)
 

@@ -8,7 +8,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 
-from .models import StoredFile
+from documents.models import StoredFile
 
 EXTENSIONS = {"application/pdf": ".pdf", "image/png": ".png"}
 

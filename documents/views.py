@@ -21,12 +21,11 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 
 from config.ratelimits import limit_verification
+from documents import storage
+from documents.models import Document
+from documents.signing import verify_pdf
 from parties.models import PartyKind
 from parties.validators import mask_name
-
-from . import storage
-from .models import Document
-from .signing import verify_pdf
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 

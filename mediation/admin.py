@@ -4,11 +4,17 @@ from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 
+from mediation.cases import services
+from mediation.cases.models import (
+    Dispute,
+    MediationBody,
+    MediationSession,
+    Mediator,
+    StaffMember,
+    TransitionLog,
+)
+from mediation.kernel.exceptions import ServiceError
 from parties.models import CaseParty
-
-from . import services
-from .exceptions import ServiceError
-from .models import Dispute, MediationBody, MediationSession, Mediator, StaffMember, TransitionLog
 
 
 @admin.register(MediationBody)

@@ -8,6 +8,6 @@ class MediationConfig(AppConfig):
     verbose_name = _("Mediation")
 
     def ready(self) -> None:
-        from . import figures
+        from mediation.figures import kept as figures
 
         figures.connect()

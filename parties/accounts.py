@@ -29,12 +29,11 @@ from django.utils.translation import gettext as _
 
 from documents.models import OneTimeCode
 from documents.sms import send_sms
-from mediation.exceptions import Conflict, Forbidden, NotFound
-from mediation.roles import Role, scope_of
-from mediation.selectors import disputes_visible_to
-
-from . import validators
-from .models import Party, PhoneChange, PortalAccount
+from mediation.cases.selectors import disputes_visible_to
+from mediation.kernel.exceptions import Conflict, Forbidden, NotFound
+from mediation.kernel.roles import Role, scope_of
+from parties import validators
+from parties.models import Party, PhoneChange, PortalAccount
 
 PHONE_CHANGE_PURPOSE = "phone:%d"
 

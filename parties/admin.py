@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import CaseParty, Party
+from parties.models import CaseParty, Party
 
 
 @admin.register(Party)

@@ -12,9 +12,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from . import accounts
-from .personal_data import erase_personal_data, export_personal_data
-from .serializers import PhoneField
+from parties import accounts
+from parties.personal_data import erase_personal_data, export_personal_data
+from parties.serializers import PhoneField
 
 
 class ExportRequestSerializer(serializers.Serializer):

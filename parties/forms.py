@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .validators import normalize_phone, validate_mobile_phone
+from parties.validators import normalize_phone, validate_mobile_phone
 
 
 class PhoneForm(forms.Form):

@@ -6,10 +6,9 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from mediation.append_only import AppendOnlyModel
-
-from . import validators
-from .crypto import EncryptedTextField, search_hash
+from mediation.kernel.append_only import AppendOnlyModel
+from parties import validators
+from parties.crypto import EncryptedTextField, search_hash
 
 
 class PartyKind(models.TextChoices):

@@ -23,8 +23,7 @@ from django.utils.translation import gettext as _
 
 from documents.models import OneTimeCode
 from documents.sms import send_sms
-
-from .validators import mask_phone, normalize_phone
+from parties.validators import mask_phone, normalize_phone
 
 logger = logging.getLogger("fengqiao.portal")
 

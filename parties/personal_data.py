@@ -29,13 +29,12 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from mediation.choices import State
-from mediation.exceptions import Conflict, Forbidden, NotFound
-from mediation.roles import scope_of
-from mediation.selectors import disputes_visible_to
-
-from .models import CaseParty, Party, PersonalDataRequest, PortalAccount
-from .services import PARTY_FIELDS
+from mediation.cases.selectors import disputes_visible_to
+from mediation.kernel.choices import State
+from mediation.kernel.exceptions import Conflict, Forbidden, NotFound
+from mediation.kernel.roles import scope_of
+from parties.models import CaseParty, Party, PersonalDataRequest, PortalAccount
+from parties.services import PARTY_FIELDS
 
 # A case in one of these states is finished with; any other keeps its parties' data.
 FINISHED = (State.CLOSED, State.DECLINED, State.WITHDRAWN)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from .models import CaseParty
+from parties.models import CaseParty
 
 
 @dataclass(frozen=True)

@@ -8,9 +8,8 @@ from rest_framework import serializers
 from rest_framework.fields import empty
 
 from config.schema import Refused, given
-from mediation.api.fields import ChoiceLabelField, label_of
-
-from .models import (
+from mediation.kernel.api.fields import ChoiceLabelField, label_of
+from parties.models import (
     PRINCIPAL_ROLES,
     REPRESENTATIVE_ROLES,
     CaseParty,
@@ -20,8 +19,8 @@ from .models import (
     PartyRole,
     Sex,
 )
-from .services import PartyInput, build_party
-from .validators import PHONE_MESSAGE, PHONE_PATTERN
+from parties.services import PartyInput, build_party
+from parties.validators import PHONE_MESSAGE, PHONE_PATTERN
 
 
 class PhoneField(serializers.RegexField):

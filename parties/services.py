@@ -15,12 +15,12 @@ from typing import TYPE_CHECKING
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
-from .accounts import link_record
-from .crypto import search_hash
-from .models import PRINCIPAL_ROLES, REPRESENTATIVE_ROLES, CaseParty, Party, PartyRole
+from parties.accounts import link_record
+from parties.crypto import search_hash
+from parties.models import PRINCIPAL_ROLES, REPRESENTATIVE_ROLES, CaseParty, Party, PartyRole
 
 if TYPE_CHECKING:
-    from mediation.models import Dispute
+    from mediation.cases.models import Dispute
 
 
 @dataclass

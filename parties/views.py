@@ -34,17 +34,16 @@ from config.ratelimits import limit_one_time_codes
 from documents import generation, services
 from documents.models import Agreement, DocumentKind, DocumentLanguage, Obligation
 from documents.signatories import signing_status
-from mediation import selectors
-from mediation.choices import Outcome, SessionStatus, State
-from mediation.exceptions import NotFound, ServiceError
-from mediation.models import Dispute
-from mediation.roles import scope_of
-
-from . import accounts, otp
-from .forms import CodeForm, PhoneForm, SigningCodeRequestForm, SigningForm
-from .models import CaseParty
-from .personal_data import export_own_personal_data
-from .validators import mask_phone
+from mediation.cases import selectors
+from mediation.cases.models import Dispute
+from mediation.kernel.choices import Outcome, SessionStatus, State
+from mediation.kernel.exceptions import NotFound, ServiceError
+from mediation.kernel.roles import scope_of
+from parties import accounts, otp
+from parties.forms import CodeForm, PhoneForm, SigningCodeRequestForm, SigningForm
+from parties.models import CaseParty
+from parties.personal_data import export_own_personal_data
+from parties.validators import mask_phone
 
 SESSION_PHONE = "portal_login_phone"
 PORTAL_LOGIN = "portal:login"

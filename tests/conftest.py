@@ -12,7 +12,7 @@ import pytest
 from django.db import connection
 from rest_framework.test import APIClient
 
-from mediation.roles import Role
+from mediation.kernel.roles import Role
 from parties.models import PartyRole
 from tests import factories as f
 from tests.celery_stack import Stack, running_stack

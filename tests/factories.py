@@ -12,9 +12,9 @@ from django.contrib.auth.models import Group
 from django.utils import timezone
 
 from courts.models import Court, CourtLevel, CourtStaff, Referral, ReferralKind
-from mediation.choices import BodyKind, Category, Channel, Track
-from mediation.models import Dispute, MediationBody, MediationSession, Mediator, StaffMember
-from mediation.roles import Role
+from mediation.cases.models import Dispute, MediationBody, MediationSession, Mediator, StaffMember
+from mediation.kernel.choices import BodyKind, Category, Channel, Track
+from mediation.kernel.roles import Role
 from parties.models import CaseParty, IdType, Party, PartyKind, PartyRole, PortalAccount
 from parties.validators import resident_id_check_digit, uscc_check_char
 

@@ -53,7 +53,7 @@ from schemathesis.specs.openapi.checks import ignored_auth
 from courts.models import REFERRAL_TRANSITIONS, Referral
 from documents.generation import available_kinds
 from documents.models import Agreement, DocumentKind
-from mediation.models import Dispute
+from mediation.cases.models import Dispute
 from parties.models import Party, PartyRole
 from tests import factories as f
 from tests.conftest import World, client_for

@@ -59,7 +59,8 @@ from courts.models import Referral, ReferralKind
 from documents import services as document_services
 from documents.agreements import add_terms
 from documents.models import Agreement, OneTimeCode
-from mediation.models import Dispute, LedgerImport, MediationSession
+from mediation.cases.models import Dispute, MediationSession
+from mediation.ledger.models import LedgerImport
 from parties.models import CaseParty, PartyRole
 from tests import factories as f
 from tests.conftest import World
@@ -531,8 +532,9 @@ def third_party_json(s: Scene, side: str) -> dict[str, Any]:
 
 
 # Minutes of the own case's sessions, each with a marker: a joint session the party attended, one
-# they did not, and a caucus (背对背) they attended. Who reads which (mediation/minutes.py): the
-# body's staff everything, the court the joint sessions, the party the joint one they attended.
+# they did not, and a caucus (背对背) they attended. Who reads which (mediation/cases/minutes.py):
+# the body's staff everything, the court the joint sessions, the party the joint one they
+# attended.
 MINUTES = {
     "当事人到场的联合调解笔录": frozenset({*BODY_STAFF, ADMIN, COURT, PARTY}),
     "当事人缺席的联合调解笔录": frozenset({*BODY_STAFF, ADMIN, COURT}),

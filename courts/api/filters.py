@@ -5,7 +5,7 @@ from django.db.models import QuerySet
 
 from courts.models import OPEN_REFERRAL_STATES, Referral, ReferralKind, ReferralState
 from courts.selectors import overdue_referral_q
-from mediation.api.filtering import BooleanFilter, IdFilter
+from mediation.kernel.api.filtering import BooleanFilter, IdFilter
 
 
 class ReferralFilter(django_filters.FilterSet):

@@ -22,10 +22,10 @@ from courts.models import (
 )
 from courts.rules import action_label
 from documents.generation import available_kinds
-from mediation.api.fields import AmountField, ChoiceLabelField
-from mediation.choices import Category, Track
-from mediation.models import Dispute, MediationBody
-from mediation.selectors import may_see_personal_data
+from mediation.cases.models import Dispute, MediationBody
+from mediation.cases.selectors import may_see_personal_data
+from mediation.kernel.api.fields import AmountField, ChoiceLabelField
+from mediation.kernel.choices import Category, Track
 from parties.serializers import CasePartySerializer, PartyInputSerializer
 
 

@@ -15,15 +15,8 @@ from rest_framework.response import Response
 
 from config.schema import CONFLICT_STATE, split_by_name
 from courts import selectors, services
-from courts.models import INBOUND_KINDS, OUTBOUND_KINDS, Court, Referral
-from mediation.api.pagination import ONE_CASE_LIST
-from mediation.exceptions import Forbidden
-from mediation.roles import scope_of
-from parties.models import CaseParty
-from parties.serializers import PartyInputSerializer
-
-from .filters import ReferralFilter
-from .serializers import (
+from courts.api.filters import ReferralFilter
+from courts.api.serializers import (
     REFERRAL_STEP_INPUTS,
     DelegationCreateSerializer,
     OutboundReferralCreateSerializer,
@@ -33,6 +26,12 @@ from .serializers import (
     ReferralStepSerializer,
     ReferralTransitionInputSerializer,
 )
+from courts.models import INBOUND_KINDS, OUTBOUND_KINDS, Court, Referral
+from mediation.kernel.api.pagination import ONE_CASE_LIST
+from mediation.kernel.exceptions import Forbidden
+from mediation.kernel.roles import scope_of
+from parties.models import CaseParty
+from parties.serializers import PartyInputSerializer
 
 CREATE_REQUEST = PolymorphicProxySerializer(
     component_name="ReferralCreate",

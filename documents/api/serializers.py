@@ -26,7 +26,7 @@ from documents.services import (
     SignatureInput,
 )
 from documents.signatories import SignatoryStatus
-from mediation.api.fields import AmountField
+from mediation.kernel.api.fields import AmountField
 
 
 class InstalmentSerializer(serializers.Serializer):

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views
+from documents.api import views
 
 urlpatterns = [
     path(

@@ -18,12 +18,7 @@ from rest_framework.views import APIView
 from config.observability import client_address
 from config.ratelimits import CodeEntryThrottle, CodeRequestThrottle
 from documents import generation, services
-from documents.models import Agreement, Document, DocumentKind, DocumentLanguage
-from documents.signatories import signing_status
-from mediation.exceptions import NotFound
-from mediation.selectors import dispute_get
-
-from .serializers import (
+from documents.api.serializers import (
     AgreementInputSerializer,
     AgreementSerializer,
     DocumentSerializer,
@@ -32,6 +27,10 @@ from .serializers import (
     SigningCodeRequestSerializer,
     SigningCodeSentSerializer,
 )
+from documents.models import Agreement, Document, DocumentKind, DocumentLanguage
+from documents.signatories import signing_status
+from mediation.cases.selectors import dispute_get
+from mediation.kernel.exceptions import NotFound
 
 LANG_PARAMETER = OpenApiParameter(
     "lang", str, OpenApiParameter.QUERY, enum=DocumentLanguage.values, default="zh-hans"

@@ -3,11 +3,10 @@ from typing import Any
 import django_filters
 from django.db.models import Q, QuerySet
 
-from mediation.choices import Category, Channel, State, Track
-from mediation.models import Dispute, due_soon_q, overdue_q
+from mediation.cases.models import Dispute, due_soon_q, overdue_q
+from mediation.kernel.api.filtering import BooleanFilter, DateFilter, IdFilter
+from mediation.kernel.choices import Category, Channel, State, Track
 from parties.models import CaseParty
-
-from .filtering import BooleanFilter, DateFilter, IdFilter
 
 
 class DisputeFilter(django_filters.FilterSet):

@@ -5,10 +5,9 @@ from django.db.models import QuerySet
 from rest_framework import serializers, viewsets
 
 from courts.models import Court, CourtLevel
-from mediation.choices import BodyKind, Track
-from mediation.models import MediationBody, Mediator
-
-from .filtering import BooleanFilter, IdFilter
+from mediation.cases.models import MediationBody, Mediator
+from mediation.kernel.api.filtering import BooleanFilter, IdFilter
+from mediation.kernel.choices import BodyKind, Track
 
 
 class MediationBodySerializer(serializers.ModelSerializer):

@@ -9,7 +9,11 @@ from rest_framework import serializers
 
 from config.schema import Refused, given
 from courts.models import Court
-from mediation.choices import (
+from mediation.cases.minutes import NO_MINUTES
+from mediation.cases.models import Dispute, MediationBody, MediationSession, Mediator, TransitionLog
+from mediation.cases.selectors import may_see_personal_data
+from mediation.kernel.api.fields import AmountField, ChoiceLabelField, MomentField, label_of
+from mediation.kernel.choices import (
     Category,
     Channel,
     CloseOutcome,
@@ -19,12 +23,7 @@ from mediation.choices import (
     State,
     Track,
 )
-from mediation.minutes import NO_MINUTES
-from mediation.models import Dispute, MediationBody, MediationSession, Mediator, TransitionLog
-from mediation.selectors import may_see_personal_data
 from parties.serializers import CasePartySerializer, PartyInputSerializer
-
-from .fields import AmountField, ChoiceLabelField, MomentField, label_of
 
 
 class DisputeCreateSerializer(serializers.Serializer):
@@ -270,7 +269,7 @@ _TRANSITION_FIELDS: dict[str, Any] = {
     ),
 }
 
-# What each transition takes (True: required), as its preparer in mediation/services.py reads
+# What each transition takes (True: required), as its preparer in mediation/cases/services.py reads
 # it. The API validates with `TransitionInputSerializer` and leaves these checks to the service,
 # so that a transition not possible now is a 409 whatever its data; the schema documents one
 # operation per transition with these bodies (config/schema.py).
@@ -346,7 +345,7 @@ class TransitionLogSerializer(serializers.ModelSerializer):
 
 
 class SessionSerializer(serializers.ModelSerializer):
-    """A session as the reader may see it: its minutes only for those `mediation.minutes` lets
+    """A session as the reader may see it: its minutes only for those `mediation.cases.minutes` lets
     read them (the view passes its `minutes_reader` in the context; without one, none)."""
 
     # "" when the session has no link: a URI or nothing, not a malformed URI.

@@ -12,15 +12,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from config.schema import CONFLICT_STATE, split_by_name
-from mediation import selectors, services
-from mediation.minutes import minutes_reader
-from mediation.models import Dispute
-from parties.serializers import CasePartySerializer, PartyInputSerializer, party_input_schema
-
-from .filtering import StrictOrderingFilter
-from .filters import DisputeFilter
-from .pagination import ONE_CASE_LIST
-from .serializers import (
+from mediation.api.filters import DisputeFilter
+from mediation.api.serializers import (
     TRANSITION_INPUTS,
     DisputeCreateSerializer,
     DisputeSerializer,
@@ -31,6 +24,12 @@ from .serializers import (
     TransitionLogSerializer,
     TransitionSerializer,
 )
+from mediation.cases import selectors, services
+from mediation.cases.minutes import minutes_reader
+from mediation.cases.models import Dispute
+from mediation.kernel.api.filtering import StrictOrderingFilter
+from mediation.kernel.api.pagination import ONE_CASE_LIST
+from parties.serializers import CasePartySerializer, PartyInputSerializer, party_input_schema
 
 
 class DisputeViewSet(

@@ -6,7 +6,7 @@ A journey builds its data with the real services, then does in the browser what 
     from tests.browser.conftest import Screenshot, sign_in
 
     def test_a_journey(page: Page, world: World, screenshot: Screenshot) -> None:
-        referral = ...                          # made through courts.services, mediation.services
+        referral = ...                          # made through the services
         sign_in(page, world.court_user)         # through the real login page
         page.goto(f"/court/referrals/{referral.pk}/")
         page.locator('form[data-step="receive"]').get_by_role("button").click()

@@ -13,7 +13,7 @@ from playwright.sync_api import Locator, Page, expect
 
 from courts import services
 from courts.models import Referral, ReferralLog
-from mediation.models import Dispute
+from mediation.cases.models import Dispute
 from tests.browser.conftest import Screenshot, sign_in
 from tests.conftest import World
 from tests.mediation.helpers import dispute_in

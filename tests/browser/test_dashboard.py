@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import ConsoleMessage, Page, expect
 
-from mediation.choices import Category
+from mediation.kernel.choices import Category
 from tests.browser.conftest import Screenshot, sign_in
 from tests.conftest import World
 from tests.mediation.test_rates import figures  # noqa: F401  (the fixture)

@@ -16,8 +16,8 @@ from playwright.sync_api import Page, expect
 
 from documents.models import Signature
 from documents.sms import MemorySmsBackend
-from mediation.models import Dispute
-from mediation.roles import Role
+from mediation.cases.models import Dispute
+from mediation.kernel.roles import Role
 from parties.models import Party, PartyRole, PortalAccount
 from tests import factories as f
 from tests.browser.conftest import Screenshot, sign_in

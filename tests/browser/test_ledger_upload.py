@@ -7,7 +7,8 @@ from pathlib import Path
 
 from playwright.sync_api import Page, expect
 
-from mediation.models import Dispute, LedgerImport
+from mediation.cases.models import Dispute
+from mediation.ledger.models import LedgerImport
 from tests.browser.conftest import Screenshot, sign_in
 from tests.conftest import World
 from tests.mediation.test_ledger import BAD_ROW, ROWS, ledger

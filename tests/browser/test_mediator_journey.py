@@ -19,7 +19,7 @@ from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from documents.models import Agreement, Signature
-from mediation.models import Dispute
+from mediation.cases.models import Dispute
 from tests.browser.conftest import Screenshot, sign_in
 from tests.conftest import World
 

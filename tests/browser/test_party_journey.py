@@ -21,7 +21,7 @@ from playwright.sync_api import Page, expect
 from documents import services as documents
 from documents.models import Document
 from documents.sms import MemorySmsBackend
-from mediation import services as mediation
+from mediation.cases import services as mediation
 from parties.models import PartyRole
 from tests import factories as f
 from tests.browser.conftest import Screenshot

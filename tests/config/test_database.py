@@ -8,7 +8,7 @@ import json
 import pytest
 from django.db import connection
 
-from mediation.models import Dispute
+from mediation.cases.models import Dispute
 from tests.config.helpers import manage
 
 

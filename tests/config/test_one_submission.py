@@ -19,7 +19,8 @@ from django.utils import timezone
 from config.formtokens import FIELD, MAX_AGE, _signer
 from config.models import UsedFormToken
 from courts.models import ReferralLog
-from mediation.models import Dispute, LedgerImport, MediationSession, TransitionLog
+from mediation.cases.models import Dispute, MediationSession, TransitionLog
+from mediation.ledger.models import LedgerImport
 from tests.conftest import World, needs_postgresql
 from tests.courts.test_inbox import litigation, step_url
 from tests.form_tokens import FormClient, fresh_token

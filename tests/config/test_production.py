@@ -21,7 +21,7 @@ from config.observability import (
     RequestIdMiddleware,
     current_request_id,
 )
-from mediation.models import Dispute
+from mediation.cases.models import Dispute
 from tests.config.helpers import manage
 
 PRODUCTION = {

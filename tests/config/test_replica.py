@@ -22,11 +22,10 @@ import psycopg
 import pytest
 from django.db import connection
 
-from mediation.models import Dispute
+from mediation.cases.models import Dispute
+from tests.config.helpers import database_url, python
 from tests.conftest import World
 from tests.mediation.helpers import dispute_in
-
-from .helpers import database_url, python
 
 REPLICA_PORT = int(os.environ.get("FENGQIAO_TEST_REPLICA_PORT") or 0)
 CATCH_UP_SECONDS = 30

@@ -14,7 +14,7 @@ from django.core.exceptions import ValidationError
 from django.test import Client
 from rest_framework.test import APIClient
 
-from mediation.models import Dispute
+from mediation.cases.models import Dispute
 from parties.models import Party
 from tests import factories as f
 from tests.conftest import World, client_for

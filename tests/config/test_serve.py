@@ -25,7 +25,7 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
-from .helpers import ROOT, database_url
+from tests.config.helpers import ROOT, database_url
 
 pytestmark = pytest.mark.skipif(
     connection.vendor != "postgresql",

@@ -17,8 +17,8 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from courts.models import Referral, ReferralLog
-from mediation import services as dispute_services
-from mediation.models import Dispute, TransitionLog
+from mediation.cases import services as dispute_services
+from mediation.cases.models import Dispute, TransitionLog
 from tests import factories as f
 from tests.conftest import World, client_for
 from tests.mediation.helpers import dispute_in

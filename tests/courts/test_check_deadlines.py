@@ -10,8 +10,8 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from courts import services
-from mediation.choices import DeadlineStatus
-from mediation.models import Dispute
+from mediation.cases.models import Dispute
+from mediation.kernel.choices import DeadlineStatus
 from parties.models import PartyRole
 from parties.services import PartyInput
 from tests.conftest import World

@@ -19,7 +19,7 @@ from django.utils import timezone, translation
 
 from courts import services
 from courts.models import Referral, ReferralKind, ReferralLog
-from mediation.models import Dispute
+from mediation.cases.models import Dispute
 from parties.models import CaseParty
 from parties.services import PartyInput
 from tests import factories as f

@@ -13,8 +13,8 @@ from django.test import RequestFactory
 
 from courts import services
 from courts.models import Referral, ReferralLog
-from mediation import services as dispute_services
-from mediation.exceptions import Conflict
+from mediation.cases import services as dispute_services
+from mediation.kernel.exceptions import Conflict
 from tests.conftest import World, needs_postgresql
 from tests.mediation.helpers import dispute_in
 

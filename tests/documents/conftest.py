@@ -13,7 +13,7 @@ from django.utils import timezone
 from PIL import Image, ImageDraw
 
 from documents.sms import MemorySmsBackend
-from mediation.models import Dispute
+from mediation.cases.models import Dispute
 from parties.models import CaseParty, PartyKind, PartyRole
 from tests import factories as f
 from tests.conftest import World, client_for

@@ -10,7 +10,7 @@ from typing import Any
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from mediation.models import Dispute
+from mediation.cases.models import Dispute
 from tests.conftest import World, client_for
 from tests.documents.conftest import Case, png
 

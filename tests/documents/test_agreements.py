@@ -9,7 +9,7 @@ import pytest
 from django.utils import timezone
 
 from documents.models import Agreement, AgreementVersion, Obligation, Signature
-from mediation.models import Dispute
+from mediation.cases.models import Dispute
 from tests.conftest import World, client_for
 from tests.documents.conftest import Case
 from tests.documents.helpers import agreement_url, in_person, put, terms

@@ -15,10 +15,9 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 
 from documents.models import Document
-from mediation.models import Dispute, TransitionLog
+from mediation.cases.models import Dispute, TransitionLog
 from tests.conftest import needs_postgresql
-
-from .conftest import Case
+from tests.documents.conftest import Case
 
 pytestmark = [needs_postgresql, pytest.mark.django_db(transaction=True)]
 

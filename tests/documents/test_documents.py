@@ -15,7 +15,7 @@ from courts import services as court_services
 from documents import generation, storage, tasks
 from documents.models import Document, StoredFile
 from documents.signing import verify_pdf
-from mediation.models import Dispute
+from mediation.cases.models import Dispute
 from tests import factories as f
 from tests.conftest import World, client_for
 from tests.documents.conftest import Case

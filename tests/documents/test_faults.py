@@ -36,7 +36,7 @@ from courts.models import ReferralLog
 from documents import services, storage
 from documents.models import Document, Signature, StoredFile
 from documents.signing import verify_pdf
-from mediation.models import Dispute, TransitionLog
+from mediation.cases.models import Dispute, TransitionLog
 from tests import factories as f
 from tests.celery_stack import (
     BASE_DIR,

@@ -8,7 +8,7 @@ from typing import Any
 from django.test import Client
 
 from documents.models import OneTimeCode, Signature
-from mediation.models import Dispute
+from mediation.cases.models import Dispute
 from parties.models import PartyRole
 from tests import factories as f
 from tests.conftest import World

@@ -6,9 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 from tests.conftest import World, client_for
-
-from .conftest import Case
-from .helpers import agreement_url, in_person
+from tests.documents.conftest import Case
+from tests.documents.helpers import agreement_url, in_person
 
 
 def test_asking_for_signing_codes_is_throttled_per_user(

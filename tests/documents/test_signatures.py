@@ -9,8 +9,9 @@ from typing import Any
 import pytest
 
 from documents.models import OneTimeCode, Signature
-from mediation import figures
-from mediation.models import FigureSlice, TransitionLog
+from mediation.cases.models import TransitionLog
+from mediation.figures import kept as figures
+from mediation.figures.models import FigureSlice
 from tests.conftest import World, client_for
 from tests.documents.conftest import Case
 from tests.documents.helpers import IMAGE, agreement_url, in_person, online_code, put, sign, terms

@@ -7,8 +7,8 @@ from typing import Any
 
 from django.utils import timezone
 
-from mediation.choices import CLOSE_OUTCOMES_BY_STATE, State
-from mediation.models import Dispute
+from mediation.cases.models import Dispute
+from mediation.kernel.choices import CLOSE_OUTCOMES_BY_STATE, State
 from parties.models import PartyRole
 from tests import factories as f
 

@@ -18,7 +18,7 @@ from PIL import Image, ImageDraw
 
 from documents.models import Agreement, Document, Signature
 from documents.services import AgreementInput, save_agreement
-from mediation.models import Dispute, MediationSession
+from mediation.cases.models import Dispute, MediationSession
 from parties.models import CaseParty, PartyRole
 from tests import factories as f
 from tests.conftest import World

@@ -13,13 +13,12 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone, translation
 from rest_framework.test import APIClient
 
-from mediation.models import Dispute, TransitionLog
+from mediation.cases.models import Dispute, TransitionLog
 from parties.crypto import search_hash
 from parties.models import CaseParty, Party, PartyRole
 from tests import factories as f
 from tests.conftest import World, client_for
-
-from .helpers import dispute_in
+from tests.mediation.helpers import dispute_in
 
 TODAY = timezone.localdate()
 
@@ -641,7 +640,7 @@ def test_choice_labels_follow_the_language_and_match_the_models_own(world: World
 def test_categories_in_chinese_are_the_glossarys_and_school_is_not_the_organisation() -> None:
     """SPEC §2 names the categories; "School" the category (校园纠纷) and "School" the kind
     of organisation (学校) are one English word for two Chinese ones."""
-    from mediation.choices import Category
+    from mediation.kernel.choices import Category
     from parties.models import OrganizationType
 
     with translation.override("zh-hans"):
@@ -665,7 +664,7 @@ def test_written_out_rows_equal_drfs_generic_serialization(world: World, viewer:
     from rest_framework.test import APIRequestFactory
 
     from mediation.api.serializers import DisputeSerializer
-    from mediation.selectors import dispute_list
+    from mediation.cases.selectors import dispute_list
     from parties.serializers import CasePartySerializer
 
     dispute_in(

@@ -6,8 +6,7 @@ from django.test import Client
 
 from tests import factories as f
 from tests.conftest import World, client_for
-
-from .helpers import dispute_in
+from tests.mediation.helpers import dispute_in
 
 
 def _page(user: object) -> tuple[int, str]:

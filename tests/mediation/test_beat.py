@@ -19,13 +19,12 @@ from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
-from mediation.choices import DeadlineStatus
-from mediation.models import Dispute
+from mediation.cases.models import Dispute
+from mediation.kernel.choices import DeadlineStatus
 from tests.celery_stack import RESULT_SECONDS, Stack, wait_for
 from tests.config.helpers import manage
 from tests.conftest import World
-
-from .helpers import dispute_in
+from tests.mediation.helpers import dispute_in
 
 
 def test_deadlines_are_checked_daily_at_one_in_the_morning_centre_time() -> None:

@@ -1,4 +1,4 @@
-"""`mediation.bulk`: rows written by `insert` read back exactly as `save()` would have
+"""`mediation.kernel.bulk`: rows written by `insert` read back exactly as `save()` would have
 stored them, on SQLite (bulk_create) and on PostgreSQL (COPY, run with DATABASE_URL)."""
 
 from __future__ import annotations
@@ -12,9 +12,9 @@ import pytest
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from mediation.bulk import Builder, insert, insert_values
-from mediation.choices import Category, Channel, State
-from mediation.models import Dispute, TransitionLog
+from mediation.cases.models import Dispute, TransitionLog
+from mediation.kernel.bulk import Builder, insert, insert_values
+from mediation.kernel.choices import Category, Channel, State
 from parties.models import CaseParty, Party, PartyKind, PartyRole
 from tests import factories as f
 from tests.conftest import World

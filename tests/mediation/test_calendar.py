@@ -10,8 +10,8 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from mediation import calendar
-from mediation.models import MediationSession
+from mediation.calendar import ics as calendar
+from mediation.cases.models import MediationSession
 from parties.models import PartyRole
 from tests import factories as f
 from tests.conftest import World

@@ -16,12 +16,11 @@ import pytest
 from django.db import connections, transaction
 from django_fsm import ConcurrentTransition
 
-from mediation import services
-from mediation.exceptions import Conflict
-from mediation.models import Dispute, TransitionLog
+from mediation.cases import services
+from mediation.cases.models import Dispute, TransitionLog
+from mediation.kernel.exceptions import Conflict
 from tests.conftest import World, needs_postgresql
-
-from .helpers import dispute_in
+from tests.mediation.helpers import dispute_in
 
 THREADS = 8
 

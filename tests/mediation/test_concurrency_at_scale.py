@@ -25,13 +25,12 @@ from knox.models import AuthToken
 from rest_framework.test import APIClient
 
 from documents.models import Document, Signature
-from mediation.models import Dispute, TransitionLog
+from mediation.cases.models import Dispute, TransitionLog
 from parties.models import PRINCIPAL_ROLES, CaseParty, PartyRole
 from tests import factories as f
 from tests.conftest import World, needs_postgresql
 from tests.documents.helpers import IMAGE
-
-from .helpers import dispute_in
+from tests.mediation.helpers import dispute_in
 
 THREADS = 50
 # Generous: fifty requests queue on one row lock, and the last signature renders the PDF.

@@ -25,9 +25,9 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 from lxml import html as lxml_html
 
-from mediation import dashboard, stats
-from mediation.choices import Category, Outcome, State, Track
-from mediation.dashboard_views import guard
+from mediation.figures import dashboard, stats
+from mediation.figures.views import guard
+from mediation.kernel.choices import Category, Outcome, State, Track
 from parties.models import PartyRole
 from tests import factories as f
 from tests.conftest import World

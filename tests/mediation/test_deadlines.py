@@ -6,9 +6,9 @@ import datetime
 
 import pytest
 
-from mediation import services
-from mediation.choices import Channel
-from mediation.models import Dispute
+from mediation.cases import services
+from mediation.cases.models import Dispute
+from mediation.kernel.choices import Channel
 from parties.models import PartyRole
 from tests import factories as f
 from tests.conftest import World

@@ -1,4 +1,4 @@
-"""The figures kept per slice (`mediation.figures`) stay equal to a recount, whatever happens.
+"""The figures kept per slice (`mediation.figures.kept`) stay equal to a recount, whatever happens.
 
 `figures.differences()` recounts every dispute and compares; the rates read from the kept rows are
 also checked against a count done here in Python, case by case, on random data and random ranges.
@@ -26,13 +26,23 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from courts.models import Referral
-from mediation import figures, services, stats
-from mediation.choices import OPEN_STATES, Category, Channel, CloseOutcome, Outcome, State, Track
-from mediation.models import Dispute, FigureDays, FigureSlice, TransitionLog
+from mediation.cases import services
+from mediation.cases.models import Dispute, TransitionLog
+from mediation.figures import kept as figures
+from mediation.figures import stats
+from mediation.figures.models import FigureDays, FigureSlice
+from mediation.kernel.choices import (
+    OPEN_STATES,
+    Category,
+    Channel,
+    CloseOutcome,
+    Outcome,
+    State,
+    Track,
+)
 from tests import factories as f
 from tests.conftest import World, needs_postgresql
-
-from .helpers import SPEC_TRANSITIONS, dispute_in, right_actor, valid_data
+from tests.mediation.helpers import SPEC_TRANSITIONS, dispute_in, right_actor, valid_data
 
 pytestmark = pytest.mark.django_db
 

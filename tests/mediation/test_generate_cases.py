@@ -17,8 +17,9 @@ from django.conf import settings
 from django.core.management import CommandError, call_command
 from django.utils import timezone, translation
 
-from mediation import stats
-from mediation.choices import (
+from mediation.cases.models import Dispute, MediationBody, Mediator, TransitionLog
+from mediation.figures import stats
+from mediation.kernel.choices import (
     CLOSE_OUTCOMES_BY_STATE,
     COURT_CHANNELS,
     OPEN_STATES,
@@ -27,7 +28,6 @@ from mediation.choices import (
     CloseOutcome,
     State,
 )
-from mediation.models import Dispute, MediationBody, Mediator, TransitionLog
 from parties.models import CaseParty, Party, PartyKind, PartyRole
 from tests import factories as f
 from tests.conftest import World

@@ -15,11 +15,13 @@ from django.core.management.base import CommandError
 from django.utils import timezone, translation
 from openpyxl import Workbook, load_workbook
 
-from mediation import figures, stats
-from mediation.choices import Outcome, State
-from mediation.exceptions import Forbidden
-from mediation.ledger import CHINESE_HEADERS, COLUMNS, import_ledger
-from mediation.models import Dispute, LedgerImport, MediationBody, Mediator, TransitionLog
+from mediation.cases.models import Dispute, MediationBody, Mediator, TransitionLog
+from mediation.figures import kept as figures
+from mediation.figures import stats
+from mediation.kernel.choices import Outcome, State
+from mediation.kernel.exceptions import Forbidden
+from mediation.ledger.importer import CHINESE_HEADERS, COLUMNS, import_ledger
+from mediation.ledger.models import LedgerImport
 from parties.models import CaseParty, Party, PartyKind, PartyRole
 from tests.conftest import World
 

@@ -24,8 +24,9 @@ from django.core.management.base import CommandError
 from django.urls import reverse
 from django.utils import translation
 
-from mediation.ledger import CHINESE_HEADERS, COLUMNS, import_ledger
-from mediation.models import Dispute, LedgerImport
+from mediation.cases.models import Dispute
+from mediation.ledger.importer import CHINESE_HEADERS, COLUMNS, import_ledger
+from mediation.ledger.models import LedgerImport
 from tests.conftest import World
 from tests.mediation.test_ledger import BODY, GOOD
 from tests.mediation.test_ledger_pages import signed_in

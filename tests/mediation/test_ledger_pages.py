@@ -10,7 +10,8 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import translation
 
-from mediation.models import Dispute, LedgerImport
+from mediation.cases.models import Dispute
+from mediation.ledger.models import LedgerImport
 from tests.conftest import World
 from tests.form_tokens import FormClient
 from tests.mediation.test_ledger import BAD_ROW, ROWS, ledger
@@ -178,7 +179,7 @@ def test_the_queue_links_to_the_import_for_directors_only(world: World) -> None:
 
 
 def test_an_import_whose_file_is_gone_ends_with_a_reason(world: World) -> None:
-    from mediation.tasks import run_ledger_import
+    from mediation.ledger.tasks import run_ledger_import
 
     record = LedgerImport.objects.create(
         uploaded_by=world.director, file_name="gone.csv", file="ledger/2026/01/gone.csv"
@@ -196,7 +197,7 @@ def test_an_import_left_running_by_a_dead_worker_is_started_over(
     writes were one transaction, rolled back with the worker. A finished one is not redone."""
     from django.core.files.base import ContentFile
 
-    from mediation.tasks import run_ledger_import
+    from mediation.ledger.tasks import run_ledger_import
 
     settings.MEDIA_ROOT = tmp_path
     record = LedgerImport.objects.create(

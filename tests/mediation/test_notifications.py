@@ -15,10 +15,11 @@ from django.utils import timezone
 from courts import services as court_services
 from courts.models import Referral, ReferralKind
 from documents.sms import MemorySmsBackend
-from mediation import notifications, services
-from mediation.choices import Category, Channel
-from mediation.exceptions import Forbidden
-from mediation.models import Dispute
+from mediation.cases import services
+from mediation.cases.models import Dispute
+from mediation.kernel.choices import Category, Channel
+from mediation.kernel.exceptions import Forbidden
+from mediation.notifications import messages as notifications
 from parties.models import CaseParty, Party, PartyKind, PartyRole
 from parties.services import PartyInput
 from tests import factories as f

@@ -19,8 +19,8 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone, translation
 
 from documents.agreements import add_terms
-from mediation.models import Dispute, TransitionLog
-from mediation.selectors import available_transitions
+from mediation.cases.models import Dispute, TransitionLog
+from mediation.cases.selectors import available_transitions
 from parties.models import CaseParty, Party, PartyRole
 from tests import factories as f
 from tests.conftest import World

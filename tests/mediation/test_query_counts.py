@@ -18,9 +18,9 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from mediation import figures
-from mediation.forms import tab_q
-from mediation.models import Dispute
+from mediation.cases.models import Dispute
+from mediation.figures import kept as figures
+from mediation.workbench.forms import tab_q
 from tests.conftest import World, client_for
 
 API = "/api/v1/disputes/"

@@ -12,9 +12,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from mediation import stats
-from mediation.choices import Category, CloseOutcome, Outcome, State, Track
-from mediation.models import TransitionLog
+from mediation.cases.models import TransitionLog
+from mediation.figures import stats
+from mediation.kernel.choices import Category, CloseOutcome, Outcome, State, Track
 from tests import factories as f
 from tests.conftest import World, client_for
 

@@ -6,7 +6,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from mediation.roles import Role, scope_of
+from mediation.kernel.roles import Role, scope_of
 from tests import factories as f
 
 pytestmark = pytest.mark.django_db

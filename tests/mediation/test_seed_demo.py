@@ -15,9 +15,9 @@ from django.db.models import Count
 
 from courts.models import Referral, ReferralKind
 from documents.signatories import signing_status
-from mediation.choices import Category, State, Track
-from mediation.models import Dispute, TransitionLog
-from mediation.roles import Role, scope_of
+from mediation.cases.models import Dispute, TransitionLog
+from mediation.kernel.choices import Category, State, Track
+from mediation.kernel.roles import Role, scope_of
 
 
 def _seed() -> str:

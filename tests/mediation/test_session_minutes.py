@@ -14,16 +14,15 @@ from django.test import Client
 from django.utils import timezone, translation
 from drf_spectacular.generators import SchemaGenerator
 
-from mediation.choices import SessionKind
-from mediation.minutes import may_read_minutes
-from mediation.models import Dispute, MediationSession
-from mediation.roles import Role
+from mediation.cases.minutes import may_read_minutes
+from mediation.cases.models import Dispute, MediationSession
+from mediation.kernel.choices import SessionKind
+from mediation.kernel.roles import Role
 from parties.models import CaseParty, PartyRole
 from tests import factories as f
 from tests.conftest import World, client_for
 from tests.form_tokens import FormClient
-
-from .helpers import dispute_in
+from tests.mediation.helpers import dispute_in
 
 pytestmark = pytest.mark.django_db
 

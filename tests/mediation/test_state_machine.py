@@ -7,11 +7,16 @@ from typing import Any
 import pytest
 from django.utils import translation
 
-from mediation import services
-from mediation.exceptions import Conflict, Forbidden, NotFound
-from mediation.models import TRANSITION_NAMES, Dispute, TransitionLog
-
-from .helpers import ALL_STATES, SPEC_TRANSITIONS, dispute_in, right_actor, valid_data
+from mediation.cases import services
+from mediation.cases.models import TRANSITION_NAMES, Dispute, TransitionLog
+from mediation.kernel.exceptions import Conflict, Forbidden, NotFound
+from tests.mediation.helpers import (
+    ALL_STATES,
+    SPEC_TRANSITIONS,
+    dispute_in,
+    right_actor,
+    valid_data,
+)
 
 PAIRS = [(state, name) for state in ALL_STATES for name in TRANSITION_NAMES]
 
@@ -147,7 +152,7 @@ def test_nobody_signs_by_hand(world: Any, role: str) -> None:
 def test_available_transitions_come_from_the_fsm(
     world: Any, role: str, expected: list[str]
 ) -> None:
-    from mediation.selectors import available_transitions
+    from mediation.cases.selectors import available_transitions
 
     dispute = dispute_in(world, "registered")
     names = [t.name for t in available_transitions(dispute, user_for(world, role))]
@@ -155,7 +160,7 @@ def test_available_transitions_come_from_the_fsm(
 
 
 def test_available_transitions_leave_out_unmet_guards(world: Any) -> None:
-    from mediation.selectors import available_transitions
+    from mediation.cases.selectors import available_transitions
 
     dispute = dispute_in(world, "assigned")
     dispute.sessions.all().delete()

@@ -8,8 +8,8 @@ from django.contrib.admin.sites import site
 from django.db import DatabaseError, connection, transaction
 from django.test import RequestFactory
 
-from mediation import services
-from mediation.models import Dispute, TransitionLog
+from mediation.cases import services
+from mediation.cases.models import Dispute, TransitionLog
 from tests.conftest import World
 
 

@@ -10,7 +10,7 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from mediation.models import Dispute
+from mediation.cases.models import Dispute
 from parties.models import Party, PartyRole, PersonalDataRequest
 from tests import factories as f
 from tests.conftest import World, client_for

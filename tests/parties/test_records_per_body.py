@@ -16,8 +16,8 @@ import pytest
 from django.test import Client
 
 from documents.sms import MemorySmsBackend
-from mediation.models import Dispute
-from mediation.roles import Role
+from mediation.cases.models import Dispute
+from mediation.kernel.roles import Role
 from parties.models import CaseParty, Party, PartyRole, PhoneChange, PortalAccount
 from tests import factories as f
 from tests.conftest import World, client_for

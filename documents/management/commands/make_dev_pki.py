@@ -20,7 +20,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from documents import pki
-from mediation.models import MediationBody
+from mediation.cases.models import MediationBody
 
 
 def _common_name(cert_path: Path) -> str:

@@ -1,5 +1,5 @@
 """python manage.py backup FOLDER — the database (pg_dump) and media into FOLDER
-(mediation/backup.py)."""
+(mediation/ops/backup.py)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from mediation.backup import BackupError, backup
+from mediation.ops.backup import BackupError, backup
 
 
 class Command(BaseCommand):

@@ -16,8 +16,8 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from courts.models import INBOUND_KINDS, Referral
-from mediation.models import Dispute
-from mediation.services import mark_deadlines
+from mediation.cases.models import Dispute
+from mediation.cases.services import mark_deadlines
 
 
 class Command(BaseCommand):

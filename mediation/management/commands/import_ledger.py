@@ -8,8 +8,8 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from mediation.ledger import import_ledger, may_import
-from mediation.models import LedgerImport
+from mediation.ledger.importer import import_ledger, may_import
+from mediation.ledger.models import LedgerImport
 
 
 class Command(BaseCommand):

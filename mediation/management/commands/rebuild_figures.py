@@ -1,4 +1,4 @@
-"""Recount the kept figures (`mediation.figures`) from every dispute.
+"""Recount the kept figures (`mediation.figures.kept`) from every dispute.
 
 Needed only after disputes were written behind Django's back (a restore from a dump taken
 without the figures' tables, hand-written SQL); `--check` reports what is wrong without writing.
@@ -12,8 +12,8 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 
-from mediation import figures
-from mediation.models import FigureDays, FigureSlice
+from mediation.figures import kept as figures
+from mediation.figures.models import FigureDays, FigureSlice
 
 
 class Command(BaseCommand):

@@ -1,5 +1,5 @@
 """python manage.py restore FOLDER — replace the database and media with a backup's
-(mediation/backup.py). Asks first unless --yes."""
+(mediation/ops/backup.py). Asks first unless --yes."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from mediation.backup import BackupError, restore
+from mediation.ops.backup import BackupError, restore
 
 
 class Command(BaseCommand):

@@ -1,0 +1,608 @@
+from __future__ import annotations
+
+import datetime
+import math
+import secrets
+from decimal import Decimal
+from typing import Any, NamedTuple
+
+from django.conf import settings
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django_fsm import ConcurrentTransitionMixin, FSMField, transition
+from simple_history.models import HistoricalRecords
+
+from mediation.cases import rules
+from mediation.kernel.append_only import StateLog
+from mediation.kernel.choices import (
+    COURT_CHANNELS,
+    OPEN_STATES,
+    BodyKind,
+    Category,
+    Channel,
+    CloseOutcome,
+    DeadlineStatus,
+    Outcome,
+    SessionKind,
+    SessionStatus,
+    State,
+    Track,
+)
+
+
+def category_list_default() -> list[str]:
+    return []
+
+
+def new_calendar_token() -> str:
+    """A long random secret addressing a mediator's calendar feed."""
+    return secrets.token_urlsafe(32)
+
+
+class MediationBody(models.Model):
+    """调解组织: the organisation that mediates."""
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    kind = models.CharField(_("kind"), max_length=30, choices=BodyKind.choices)
+    track = models.CharField(_("track served"), max_length=20, choices=Track.choices)
+    region = models.CharField(_("region"), max_length=100, blank=True)
+    categories = models.JSONField(_("categories taken"), default=category_list_default, blank=True)
+    default_deadline_days = models.PositiveSmallIntegerField(
+        _("default deadline (days)"), default=30, validators=[MinValueValidator(1)]
+    )
+    # Optional per-category overrides, e.g. {"medical": 60}.
+    deadline_days_by_category = models.JSONField(
+        _("deadline days by category"), default=dict, blank=True
+    )
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("mediation body")
+        verbose_name_plural = _("mediation bodies")
+
+    def __str__(self) -> str:
+        return self.name
+
+    def deadline_days_for(self, category: str) -> int:
+        return int(self.deadline_days_by_category.get(category, self.default_deadline_days))
+
+
+class StaffMember(models.Model):
+    """Binds a clerk or director (or any non-mediating staff) to the body they work for."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="staff_member"
+    )
+    body = models.ForeignKey(MediationBody, on_delete=models.PROTECT, related_name="staff")
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("staff member")
+        verbose_name_plural = _("staff members")
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.body}"
+
+
+class Mediator(models.Model):
+    """调解员: a member of a body who runs cases assigned to them."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="mediator"
+    )
+    body = models.ForeignKey(MediationBody, on_delete=models.PROTECT, related_name="mediators")
+    categories = models.JSONField(_("categories"), default=category_list_default, blank=True)
+    active = models.BooleanField(_("active"), default=True)
+    # A calendar app cannot sign in, so the mediator's feed
+    # (/calendar/mediators/<token>.ics) is addressed by this secret;
+    # `mediation.calendar.ics.reset_calendar_token` replaces it.
+    calendar_token = models.CharField(
+        _("calendar feed token"),
+        max_length=64,
+        unique=True,
+        default=new_calendar_token,
+        editable=False,
+    )
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("mediator")
+        verbose_name_plural = _("mediators")
+
+    def __str__(self) -> str:
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        full = f"{self.user.last_name}{self.user.first_name}".strip()
+        return full or self.user.get_username()
+
+
+class ReferenceCounter(models.Model):
+    """Last reference serial handed out per year; rows are locked while a number is taken."""
+
+    year = models.PositiveSmallIntegerField(primary_key=True)
+    last = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.year}: {self.last}"
+
+
+def overdue_q(today: datetime.date | None = None) -> models.Q:
+    """Open and past its deadline (SPEC §4)."""
+    today = today or timezone.localdate()
+    return models.Q(state__in=OPEN_STATES, deadline__lt=today)
+
+
+def due_soon_q(today: datetime.date | None = None) -> models.Q:
+    """Open, 80 % of its time gone, deadline not yet passed (SPEC §4)."""
+    today = today or timezone.localdate()
+    return models.Q(state__in=OPEN_STATES, due_soon_on__lte=today, deadline__gte=today)
+
+
+def deadline_dates(start: datetime.date, days: int) -> tuple[datetime.date, datetime.date]:
+    """The deadline `days` after `start`, and the day the case turns due soon (SPEC §4)."""
+    soon = math.ceil(days * settings.FENGQIAO_DUE_SOON_FRACTION)
+    return start + datetime.timedelta(days=days), start + datetime.timedelta(days=soon)
+
+
+def court_deadline_days(channel: str) -> int | None:
+    """The time a court gives a case it delegates or entrusts; None for other channels."""
+    if channel == Channel.COURT_DELEGATED:
+        return int(settings.FENGQIAO_DELEGATION_DEADLINE_DAYS)
+    if channel == Channel.COURT_ENTRUSTED:
+        return int(settings.FENGQIAO_ENTRUSTMENT_DEADLINE_DAYS)
+    return None
+
+
+class SliceDims(NamedTuple):
+    body_id: int
+    mediator_id: int | None
+    court_id: int | None
+    category: str
+    track: str
+    channel: str
+    received_at: datetime.date
+
+
+class DisputeQuerySet(models.QuerySet["Dispute"]):
+    def open(self) -> DisputeQuerySet:
+        return self.filter(state__in=OPEN_STATES)
+
+    def overdue(self, today: datetime.date | None = None) -> DisputeQuerySet:
+        return self.filter(overdue_q(today))
+
+    def due_soon(self, today: datetime.date | None = None) -> DisputeQuerySet:
+        return self.filter(due_soon_q(today))
+
+
+class Dispute(ConcurrentTransitionMixin, models.Model):
+    """A multi-party dispute carried from intake to court linkage (SPEC §3)."""
+
+    reference = models.CharField(_("reference"), max_length=30, unique=True, editable=False)
+    category = models.CharField(_("category"), max_length=20, choices=Category.choices)
+    channel = models.CharField(_("intake channel"), max_length=20, choices=Channel.choices)
+    track = models.CharField(_("track"), max_length=20, choices=Track.choices, blank=True)
+    # No index of their own on body, mediator and state: the composite indexes in Meta start
+    # with them, and every index is written on every insert (a ledger import pays it per row).
+    body = models.ForeignKey(
+        MediationBody,
+        on_delete=models.PROTECT,
+        related_name="disputes",
+        verbose_name=_("body"),
+        db_index=False,
+    )
+    mediator = models.ForeignKey(
+        Mediator,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="disputes",
+        verbose_name=_("mediator"),
+        db_index=False,
+    )
+    # The court involved: the delegating court, the court referred to, or the confirming court.
+    court = models.ForeignKey(
+        "courts.Court",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="disputes",
+        verbose_name=_("court"),
+    )
+    court_case_number = models.CharField(_("court case number"), max_length=60, blank=True)
+    title = models.CharField(_("title"), max_length=200)
+    facts = models.TextField(_("facts"), blank=True)
+    claimed_amount = models.DecimalField(
+        _("claimed amount (CNY)"),
+        max_digits=14,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0"))],
+    )
+    # Until the agreement documents land, `draft_agreement` records the terms here.
+    agreement_terms = models.TextField(_("agreement terms"), blank=True)
+    agreed_amount = models.DecimalField(
+        _("agreed amount (CNY)"),
+        max_digits=14,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0"))],
+    )
+    received_at = models.DateField(_("received on"))
+    accepted_at = models.DateField(_("accepted on"), null=True, blank=True)
+    signed_at = models.DateField(_("agreement effective on"), null=True, blank=True)
+    concluded_at = models.DateField(_("concluded on"), null=True, blank=True)
+    deadline = models.DateField(_("deadline"), null=True, blank=True)
+    # The day the case turns "due soon" (80 % of its time), stored so queues can filter on it.
+    due_soon_on = models.DateField(_("due soon from"), null=True, blank=True)
+    # Marked by `check_deadlines` (cron / Celery beat) so alerts go out once; queues and filters
+    # compute due-soon and overdue from the dates above and do not depend on it.
+    deadline_status = models.CharField(
+        _("deadline status"), max_length=10, choices=DeadlineStatus.choices, blank=True
+    )
+    deadline_status_since = models.DateField(_("deadline status since"), null=True, blank=True)
+    outcome = models.CharField(_("outcome"), max_length=20, choices=Outcome.choices, blank=True)
+    close_outcome = models.CharField(
+        _("closing outcome"), max_length=30, choices=CloseOutcome.choices, blank=True
+    )
+    state = FSMField(_("state"), default=State.REGISTERED, choices=State.choices, protected=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    objects = DisputeQuerySet.as_manager()
+
+    # Field history besides the transition log: who changed the facts, amounts, parties' case;
+    # the audit page shows it to directors.
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-received_at", "-id"]
+        verbose_name = _("dispute")
+        verbose_name_plural = _("disputes")
+        indexes = [
+            models.Index(fields=["mediator", "state"], name="dispute_mediator_state"),
+            # Sized on a million cases (bench/scale.py and its README).
+            # Lists in their own order (newest received first: SPEC §7's list, the queue's "all"
+            # tab): the first page is read off an index and its count from the index alone,
+            # instead of sorting every matching case; a body's staff see their body's cases, so
+            # the body comes before the date. The first two replace the indexes on (body, state)
+            # and (category, state), prefixes of them.
+            models.Index(
+                fields=["body", "state", "received_at", "id"], name="dispute_body_state_recv"
+            ),
+            models.Index(
+                fields=["category", "state", "body", "received_at", "id"],
+                name="dispute_category_state_body",
+            ),
+            models.Index(fields=["body", "received_at", "id"], name="dispute_body_received"),
+            models.Index(fields=["received_at", "id"], name="dispute_received"),
+            # The queue's tabs of open cases (a few percent of all): in deadline order, counted
+            # without reading the table. The columns after the id only ride along (as INCLUDE
+            # would, which SQLite lacks). It also serves the overdue list across bodies, for
+            # which an index on (state, deadline) was as slow as none and cost every write.
+            models.Index(
+                fields=["body", "deadline", "id", "state", "mediator", "due_soon_on"],
+                condition=models.Q(state__in=OPEN_STATES),
+                name="dispute_open_by_deadline",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reference} {self.title}"
+
+    @classmethod
+    def from_db(cls, db: str | None, field_names: Any, values: Any) -> Dispute:
+        instance = super().from_db(db, field_names, values)
+        if len(values) == len(cls._meta.concrete_fields):
+            # The slice its figures were counted in when read: a save that moves the case to
+            # another slice refreshes the one it left too (`mediation.figures.kept`).
+            instance._counted_in = instance.slice_dims()
+        return instance
+
+    def slice_dims(self) -> SliceDims:
+        """What decides the slice of `FigureSlice` the case is counted in."""
+        return SliceDims(
+            self.body_id,
+            self.mediator_id,
+            self.court_id,
+            self.category,
+            self.track,
+            self.channel,
+            self.received_at,
+        )
+
+    # --- derived facts ---------------------------------------------------------------------------
+
+    @property
+    def is_open(self) -> bool:
+        return self.state in OPEN_STATES
+
+    def is_overdue(self, today: datetime.date | None = None) -> bool:
+        today = today or timezone.localdate()
+        return self.is_open and self.deadline is not None and self.deadline < today
+
+    def is_due_soon(self, today: datetime.date | None = None) -> bool:
+        today = today or timezone.localdate()
+        return (
+            self.is_open
+            and self.due_soon_on is not None
+            and self.deadline is not None
+            and self.due_soon_on <= today <= self.deadline
+        )
+
+    def set_deadline(self, start: datetime.date, days: int) -> None:
+        """Deadline `days` after `start`; due soon once the due-soon fraction has elapsed."""
+        self.deadline, self.due_soon_on = deadline_dates(start, days)
+
+    def start_court_clock(self) -> None:
+        """Court-delegated and entrusted cases run from the court's date, not acceptance."""
+        days = court_deadline_days(self.channel)
+        if days is not None:
+            self.set_deadline(self.received_at, days)
+
+    def _conclude(self, outcome: str, on: datetime.date) -> None:
+        self.outcome = outcome
+        self.concluded_at = on
+
+    # --- transitions (SPEC §3). Services call these inside a locked transaction. -----------------
+
+    @transition(
+        field=state,
+        source=State.REGISTERED,
+        target=State.ACCEPTED,
+        conditions=[
+            rules.has_applicant_and_respondent,
+            rules.has_category,
+            rules.has_court_reference_if_court_case,
+        ],
+        permission=rules.can_accept,
+        custom={"label": _("Accept")},
+    )
+    def accept(self, *, on: datetime.date) -> None:
+        self.accepted_at = on
+        if self.channel in COURT_CHANNELS:
+            self.start_court_clock()
+        else:
+            self.set_deadline(on, self.body.deadline_days_for(self.category))
+
+    @transition(
+        field=state,
+        source=State.REGISTERED,
+        target=State.DECLINED,
+        permission=rules.can_decline,
+        custom={"label": _("Decline")},
+    )
+    def decline(self, *, on: datetime.date) -> None:
+        self._conclude(Outcome.DECLINED, on)
+
+    @transition(
+        field=state,
+        source=State.ACCEPTED,
+        target=State.ASSIGNED,
+        permission=rules.can_assign,
+        custom={"label": _("Assign")},
+    )
+    def assign(self, *, mediator: Mediator, track: str) -> None:
+        self.mediator = mediator
+        self.track = track
+
+    @transition(
+        field=state,
+        source=[State.ASSIGNED, State.MEDIATING],
+        target=State.ASSIGNED,
+        permission=rules.can_assign,
+        custom={"label": _("Reassign")},
+    )
+    def reassign(self, *, body: MediationBody, mediator: Mediator, track: str) -> None:
+        # The deadline set at acceptance stays: moving the case does not restart its clock.
+        self.body = body
+        self.mediator = mediator
+        self.track = track
+
+    @transition(
+        field=state,
+        source=State.ASSIGNED,
+        target=State.MEDIATING,
+        conditions=[rules.has_session],
+        permission=rules.can_mediate,
+        custom={"label": _("Start mediation")},
+    )
+    def start(self) -> None:
+        pass
+
+    @transition(
+        field=state,
+        source=State.MEDIATING,
+        target=State.AGREED,
+        conditions=[rules.has_agreement_terms],
+        permission=rules.can_mediate,
+        custom={"label": _("Record agreement")},
+    )
+    def draft_agreement(self) -> None:
+        pass
+
+    @transition(
+        field=state,
+        source=State.AGREED,
+        target=State.MEDIATING,
+        permission=rules.can_mediate,
+        custom={"label": _("Revise agreement")},
+    )
+    def revise(self) -> None:
+        pass
+
+    @transition(
+        field=state,
+        source=State.AGREED,
+        target=State.SIGNED,
+        conditions=[rules.all_signatories_signed],
+        permission=rules.system_only,
+        custom={"label": _("Sign")},
+    )
+    def sign(self, *, on: datetime.date) -> None:
+        self.signed_at = on
+        self._conclude(Outcome.SUCCESS, on)
+
+    @transition(
+        field=state,
+        source=State.SIGNED,
+        target=State.CONFIRMING,
+        conditions=[rules.within_confirmation_window],
+        permission=rules.can_apply_confirmation,
+        custom={"label": _("Apply for judicial confirmation")},
+    )
+    def apply_confirmation(self, *, court: Any) -> None:
+        self.court = court
+
+    @transition(
+        field=state,
+        source=State.CONFIRMING,
+        target=State.CONFIRMED,
+        conditions=[rules.court_has_received_confirmation],
+        permission=rules.can_decide_confirmation,
+        custom={"label": _("Confirm")},
+    )
+    def confirm(self) -> None:
+        # The ruling number (民特) is kept on the confirmation referral, not over the case's
+        # own court number.
+        pass
+
+    @transition(
+        field=state,
+        source=State.CONFIRMING,
+        target=State.MEDIATING,
+        conditions=[rules.court_has_received_confirmation],
+        permission=rules.can_decide_confirmation,
+        custom={"label": _("Deny confirmation")},
+    )
+    def deny_confirmation(self) -> None:
+        # Back to mediation: the earlier success no longer stands (People's Mediation Law art. 33).
+        self.outcome = ""
+        self.concluded_at = None
+        self.signed_at = None
+
+    @transition(
+        field=state,
+        source=[State.ASSIGNED, State.MEDIATING, State.AGREED],
+        target=State.FAILED,
+        permission=rules.can_fail,
+        custom={"label": _("Mediation failed")},
+    )
+    def fail(self, *, on: datetime.date) -> None:
+        self._conclude(Outcome.FAILURE, on)
+
+    @transition(
+        field=state,
+        source=State.FAILED,
+        target=State.REFERRED,
+        permission=rules.can_refer,
+        custom={"label": _("Refer to court")},
+    )
+    def refer_to_court(self, *, court: Any) -> None:
+        self.court = court
+
+    @transition(
+        field=state,
+        source=list(OPEN_STATES),
+        target=State.WITHDRAWN,
+        permission=rules.can_withdraw,
+        custom={"label": _("Withdraw")},
+    )
+    def withdraw(self, *, on: datetime.date) -> None:
+        self._conclude(Outcome.WITHDRAWN, on)
+
+    @transition(
+        field=state,
+        source=[State.SIGNED, State.CONFIRMED, State.FAILED, State.REFERRED],
+        target=State.CLOSED,
+        permission=rules.can_close,
+        custom={"label": _("Close")},
+    )
+    def close(self, *, outcome: str) -> None:
+        self.close_outcome = outcome
+
+
+# Names of every transition, in the order of SPEC §3.
+TRANSITION_NAMES = (
+    "accept",
+    "decline",
+    "assign",
+    "reassign",
+    "start",
+    "draft_agreement",
+    "revise",
+    "sign",
+    "apply_confirmation",
+    "confirm",
+    "deny_confirmation",
+    "fail",
+    "refer_to_court",
+    "withdraw",
+    "close",
+)
+
+
+class TransitionLog(StateLog):
+    """Append-only record of every state change: who, when, from, to and why."""
+
+    dispute = models.ForeignKey(
+        Dispute, on_delete=models.PROTECT, related_name="log_entries", verbose_name=_("dispute")
+    )
+    transition = models.CharField(_("transition"), max_length=40)
+
+    class Meta(StateLog.Meta):
+        verbose_name = _("transition log entry")
+        verbose_name_plural = _("transition log")
+
+    def __str__(self) -> str:
+        return f"{self.dispute_id}: {self.from_state or '∅'} → {self.to_state} ({self.transition})"
+
+
+class MediationSession(models.Model):
+    """One meeting of the parties with the mediator(s)."""
+
+    dispute = models.ForeignKey(
+        Dispute, on_delete=models.CASCADE, related_name="sessions", verbose_name=_("dispute")
+    )
+    scheduled_at = models.DateTimeField(_("time"))
+    place = models.CharField(_("place"), max_length=200, blank=True)
+    online_link = models.URLField(_("online link"), blank=True)
+    mediators = models.ManyToManyField(
+        Mediator, related_name="sessions", blank=True, verbose_name=_("mediators")
+    )
+    attendees = models.ManyToManyField(
+        "parties.CaseParty", related_name="sessions", blank=True, verbose_name=_("attendees")
+    )
+    status = models.CharField(
+        _("status"), max_length=20, choices=SessionStatus.choices, default=SessionStatus.SCHEDULED
+    )
+    kind = models.CharField(
+        _("kind of session"), max_length=10, choices=SessionKind.choices, default=SessionKind.JOINT
+    )
+    # Read only through `mediation.cases.minutes`: who may read them depends on the kind and on who
+    # attended.
+    minutes = models.TextField(_("minutes"), blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["scheduled_at", "id"]
+        verbose_name = _("mediation session")
+        verbose_name_plural = _("mediation sessions")
+
+    def __str__(self) -> str:
+        return f"{self.dispute_id} @ {self.scheduled_at:%Y-%m-%d %H:%M}"
