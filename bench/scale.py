@@ -67,7 +67,8 @@ from rest_framework.test import APIClient  # noqa: E402
 
 from mediation.cases.models import Dispute, MediationBody, Mediator, StaffMember  # noqa: E402
 from mediation.kernel.roles import Role, ensure_role_groups  # noqa: E402
-from mediation.ledger.importer import COLUMNS, import_ledger  # noqa: E402
+from mediation.ledger.columns import COLUMNS  # noqa: E402
+from mediation.ledger.importer import import_ledger  # noqa: E402
 
 GOAL_LIST_MS = 30.0
 GOAL_LIST_GROWTH = 1.3

@@ -398,7 +398,8 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 CELERY_TIMEZONE = TIME_ZONE
 # Celery beat (`make serve` starts it): the daily deadline marks of SPEC §4, at 01:00 in the
 # centre's time zone. FENGQIAO_DEADLINE_CHECK_EVERY (seconds) runs them at that interval instead:
-# for a staging server, and for the test that watches beat fire (tests/mediation/test_beat.py).
+# for a staging server, and for the test that watches beat fire
+# (tests/mediation/cases/test_beat.py).
 _deadline_check_every = env.int("FENGQIAO_DEADLINE_CHECK_EVERY", default=0)
 CELERY_BEAT_SCHEDULE = {
     "check-deadlines": {

@@ -127,6 +127,17 @@ def _empty_cache() -> Iterator[None]:
     cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def _keep_the_test_language() -> Iterator[None]:
+    # A request activates its language in the test's own thread, and many tests ask in English:
+    # the next test in the same worker (whichever it is under xdist) expects the default again.
+    from django.utils import translation
+
+    language = translation.get_language()
+    yield
+    translation.activate(language)
+
+
 @pytest.fixture
 def stack(tmp_path: Path) -> Iterator[Stack]:
     """A redis-server of the test's own; `stack.start_worker(name)` and `stack.start_beat()`

@@ -16,8 +16,8 @@ from django.core.management import call_command
 from mediation.api.serializers import TRANSITION_DATA
 from parties.validators import PHONE_PATTERN
 from tests.conftest import World, client_for
+from tests.mediation.api.test_api import spec_payload
 from tests.mediation.helpers import SPEC_TRANSITIONS, dispute_in, right_actor, valid_data
-from tests.mediation.test_api import spec_payload
 
 
 @pytest.fixture(scope="module")

@@ -3,7 +3,8 @@ from typing import Any
 import django_filters
 from django.db.models import Q, QuerySet
 
-from mediation.cases.models import Dispute, due_soon_q, overdue_q
+from mediation.cases.deadlines import due_soon_q, overdue_q
+from mediation.cases.models import Dispute
 from mediation.kernel.api.filtering import BooleanFilter, DateFilter, IdFilter
 from mediation.kernel.choices import Category, Channel, State, Track
 from parties.models import CaseParty

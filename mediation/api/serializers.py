@@ -137,7 +137,7 @@ class DisputeSerializer(serializers.ModelSerializer):
     def to_representation(self, instance: Dispute) -> dict[str, Any]:
         """The declared fields, written out: DRF's field-by-field loop (attribute paths, skip
         checks, a method lookup per field) and building the fields for every request were most
-        of a list page's time at a million cases. `tests/mediation/test_api.py` holds
+        of a list page's time at a million cases. `tests/mediation/api/test_api.py` holds
         this equal to the generic loop."""
         mediator = instance.mediator
         today = timezone.localdate()

@@ -44,7 +44,8 @@ from django.db.models.functions import Cast, Coalesce, Concat, NullIf, TruncMont
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from mediation.cases.models import Dispute, TransitionLog, overdue_q
+from mediation.cases.deadlines import overdue_q
+from mediation.cases.models import Dispute, TransitionLog
 from mediation.figures.models import FigureDays, FigureSlice
 from mediation.kernel.choices import OPEN_STATES, CloseOutcome, Outcome, State
 from mediation.kernel.exceptions import Forbidden

@@ -38,7 +38,7 @@ from openpyxl.styles import Font
 
 from config.db_routers import replica_reads
 from mediation.cases.models import MediationBody
-from mediation.figures import dashboard, stats
+from mediation.figures import dashboard, slices, stats
 from mediation.kernel.exceptions import Forbidden
 from mediation.kernel.roles import scope_of
 
@@ -68,8 +68,8 @@ class RangeForm(forms.Form):
             self.add_error("from", gettext("The start date must not be after the end date."))
         return data
 
-    def range(self) -> dashboard.Slice:
-        return dashboard.Slice(
+    def range(self) -> slices.Slice:
+        return slices.Slice(
             date_from=self.cleaned_data.get("from"), date_to=self.cleaned_data.get("to")
         )
 
@@ -239,7 +239,7 @@ def cases(request: HttpRequest) -> HttpResponse:
     slice_ = None
     if form.is_valid():
         try:
-            slice_ = dashboard.parse_slice(
+            slice_ = slices.parse_slice(
                 request.user,
                 request.GET,
                 date_from=form.cleaned_data.get("from"),
@@ -285,7 +285,7 @@ class ExportColumn:
     kind: str  # "text", "count", "rate", "amount", "days" or "date"
 
 
-def _filename(name: str, range_: dashboard.Slice, fmt: str) -> str:
+def _filename(name: str, range_: slices.Slice, fmt: str) -> str:
     parts = ["fengqiao", name]
     if range_.date_from:
         parts.append(f"from-{range_.date_from.isoformat()}")

@@ -23,15 +23,8 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from config.formtokens import one_submission
 from mediation.kernel.roles import scope_of
-from mediation.ledger.importer import (
-    CHINESE_HEADERS,
-    COLUMNS,
-    LedgerFileError,
-    check_xlsx,
-    column_label,
-    may_import,
-    too_large,
-)
+from mediation.ledger.columns import CHINESE_HEADERS, COLUMNS, column_label
+from mediation.ledger.importer import LedgerFileError, check_xlsx, may_import, too_large
 from mediation.ledger.models import LedgerImport
 from mediation.ledger.tasks import run_ledger_import
 

@@ -29,7 +29,8 @@ from mediation.kernel.choices import State
 from mediation.kernel.exceptions import Forbidden, NotFound, ServiceError
 from mediation.kernel.roles import scope_of
 from mediation.workbench.agreement_forms import AgreementEditor, SignatureForm, yuan
-from mediation.workbench.views import _forbidden, _get_case
+from mediation.workbench.case_views import get_case
+from mediation.workbench.common import forbidden
 
 # --- the editor ----------------------------------------------------------------------------------
 
@@ -62,9 +63,9 @@ def _editor_page(
 @one_submission
 def agreement(request: HttpRequest, pk: int) -> HttpResponse:
     """Edit the agreement: every save is a new version (`documents.services.save_agreement`)."""
-    dispute = _get_case(request.user, pk)
+    dispute = get_case(request.user, pk)
     if not scope_of(request.user).is_mediator(dispute.mediator_id):
-        return _forbidden(request, _("Only the case's mediator may edit the agreement."))
+        return forbidden(request, _("Only the case's mediator may edit the agreement."))
     current = Agreement.objects.filter(dispute=dispute).first()
     refused = document_services.editing_refused(dispute)
     if refused is not None:
@@ -97,7 +98,7 @@ def agreement(request: HttpRequest, pk: int) -> HttpResponse:
     except NotFound as exc:
         raise Http404(exc.message) from exc
     except Forbidden as exc:
-        return _forbidden(request, exc.message)
+        return forbidden(request, exc.message)
     except ServiceError as exc:
         return _editor_page(
             request, dispute, editor, agreement=current, error=exc, status=exc.status_code
@@ -171,7 +172,7 @@ def _signing_page(
 @one_submission
 def signing(request: HttpRequest, pk: int) -> HttpResponse:
     """Collect the parties' drawn signatures on the mediator's device."""
-    dispute = _get_case(request.user, pk)
+    dispute = get_case(request.user, pk)
     if request.method != "POST":
         return _signing_page(request, dispute)
     statuses = {s.party.pk: s for s in signing_status(dispute)}
@@ -207,9 +208,9 @@ def signing(request: HttpRequest, pk: int) -> HttpResponse:
     except NotFound as exc:
         raise Http404(exc.message) from exc
     except Forbidden as exc:
-        return _forbidden(request, exc.message)
+        return forbidden(request, exc.message)
     except ServiceError as exc:
-        fresh = _get_case(request.user, pk)
+        fresh = get_case(request.user, pk)
         return _signing_page(request, fresh, error=exc, status=exc.status_code)
     if result.completed:
         messages.success(request, _("Everyone has signed: the agreement has taken effect."))

@@ -19,7 +19,8 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from courts.models import Court
-from mediation.cases.models import Dispute, MediationBody, Mediator, due_soon_q, overdue_q
+from mediation.cases.deadlines import due_soon_q, overdue_q
+from mediation.cases.models import Dispute, MediationBody, Mediator
 from mediation.kernel.choices import (
     CLOSE_OUTCOMES_BY_STATE,
     OPEN_STATES,

@@ -1,25 +1,31 @@
 from django.urls import path
 
 from mediation.ledger import views as ledger_views
-from mediation.workbench import agreement_views, views
+from mediation.workbench import (
+    agreement_views,
+    case_views,
+    overview_views,
+    queue_views,
+    registration_views,
+)
 
 app_name = "workbench"
 
 urlpatterns = [
-    path("", views.queue, name="queue"),
-    path("new/", views.register, name="register"),
-    path("new/party-row/", views.party_row, name="party_row"),
-    path("overview/", views.overview, name="overview"),
+    path("", queue_views.queue, name="queue"),
+    path("new/", registration_views.register, name="register"),
+    path("new/party-row/", registration_views.party_row, name="party_row"),
+    path("overview/", overview_views.overview, name="overview"),
     # Field history of the body's disputes, parties and agreements.
-    path("audit/", views.audit, name="audit"),
+    path("audit/", overview_views.audit, name="audit"),
     # Ledger import (SPEC §8).
     path("import/", ledger_views.upload, name="ledger_upload"),
     path("import/<int:pk>/", ledger_views.report, name="ledger_import"),
     path("import/<int:pk>/errors.csv", ledger_views.errors_csv, name="ledger_errors"),
-    path("<int:pk>/", views.case, name="case"),
-    path("<int:pk>/transitions/<slug:name>/", views.transition, name="transition"),
-    path("<int:pk>/sessions/", views.schedule_session, name="sessions"),
-    path("<int:pk>/sessions/<int:session_id>/", views.record_session, name="session"),
+    path("<int:pk>/", case_views.case, name="case"),
+    path("<int:pk>/transitions/<slug:name>/", case_views.transition, name="transition"),
+    path("<int:pk>/sessions/", case_views.schedule_session, name="sessions"),
+    path("<int:pk>/sessions/<int:session_id>/", case_views.record_session, name="session"),
     path("<int:pk>/agreement/", agreement_views.agreement, name="agreement"),
     path("<int:pk>/agreement/sign/", agreement_views.signing, name="signing"),
 ]

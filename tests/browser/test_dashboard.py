@@ -13,7 +13,7 @@ from playwright.sync_api import ConsoleMessage, Page, expect
 from mediation.kernel.choices import Category
 from tests.browser.conftest import Screenshot, sign_in
 from tests.conftest import World
-from tests.mediation.test_rates import figures  # noqa: F401  (the fixture)
+from tests.mediation.figures.test_rates import figures  # noqa: F401  (the fixture)
 
 CHARTS_DRAWN = """() => {
   const canvases = [...document.querySelectorAll("canvas[data-chart]")];

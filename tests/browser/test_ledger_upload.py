@@ -11,7 +11,7 @@ from mediation.cases.models import Dispute
 from mediation.ledger.models import LedgerImport
 from tests.browser.conftest import Screenshot, sign_in
 from tests.conftest import World
-from tests.mediation.test_ledger import BAD_ROW, ROWS, ledger
+from tests.mediation.ledger.test_ledger import BAD_ROW, ROWS, ledger
 
 
 def test_a_director_imports_a_ledger_and_reads_the_report(

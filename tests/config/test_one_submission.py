@@ -24,11 +24,11 @@ from mediation.ledger.models import LedgerImport
 from tests.conftest import World, needs_postgresql
 from tests.courts.test_inbox import litigation, step_url
 from tests.form_tokens import FormClient, fresh_token
+from tests.mediation.cases.test_concurrency_at_scale import _race, _summary
 from tests.mediation.helpers import dispute_in
-from tests.mediation.test_agreement_pages import agreed_case
-from tests.mediation.test_concurrency_at_scale import _race, _summary
-from tests.mediation.test_ledger import ROWS, ledger
-from tests.mediation.test_pages import REGISTER, html, traffic_case, web
+from tests.mediation.ledger.test_ledger import ROWS, ledger
+from tests.mediation.workbench.helpers import REGISTER, html, traffic_case, web
+from tests.mediation.workbench.test_agreement_pages import agreed_case
 
 TOKEN_INPUT = re.compile(r'<input type="hidden" name="form_token" value="([^"]+)">')
 

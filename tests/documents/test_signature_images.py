@@ -22,8 +22,8 @@ from documents.models import Signature
 from tests.conftest import World, client_for
 from tests.documents.conftest import Case, png
 from tests.documents.helpers import sign as sign_through_the_api
-from tests.mediation.test_agreement_pages import agreed_case, parties, sign
-from tests.mediation.test_pages import html, web
+from tests.mediation.workbench.helpers import html, web
+from tests.mediation.workbench.test_agreement_pages import agreed_case, parties, sign
 
 
 def in_person(world: World, case: Case, image: str) -> Any:

@@ -20,7 +20,8 @@ from mediation.figures import kept as figures
 from mediation.figures import stats
 from mediation.kernel.choices import Outcome, State
 from mediation.kernel.exceptions import Forbidden
-from mediation.ledger.importer import CHINESE_HEADERS, COLUMNS, import_ledger
+from mediation.ledger.columns import CHINESE_HEADERS, COLUMNS
+from mediation.ledger.importer import import_ledger
 from mediation.ledger.models import LedgerImport
 from parties.models import CaseParty, Party, PartyKind, PartyRole
 from tests.conftest import World

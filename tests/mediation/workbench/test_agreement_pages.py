@@ -23,7 +23,7 @@ from parties.models import CaseParty, PartyRole
 from tests import factories as f
 from tests.conftest import World
 from tests.mediation.helpers import dispute_in
-from tests.mediation.test_pages import html, web
+from tests.mediation.workbench.helpers import html, web
 
 TODAY = timezone.localdate()
 

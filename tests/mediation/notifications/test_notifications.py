@@ -407,7 +407,7 @@ def test_a_failing_sms_gateway_does_not_break_the_step_and_logs_masked(
     caplog: Any,
     django_capture_on_commit_callbacks: Any,
 ) -> None:
-    settings.FENGQIAO_SMS_BACKEND = "tests.mediation.test_notifications.ExplodingSmsBackend"
+    settings.FENGQIAO_SMS_BACKEND = f"{__name__}.ExplodingSmsBackend"
     dispute = dispute_in(people, "mediating")
     with caplog.at_level(logging.DEBUG), django_capture_on_commit_callbacks(execute=True):
         services.take_transition(
@@ -432,7 +432,7 @@ def test_a_failing_mail_server_does_not_break_the_step_and_logs_masked(
     caplog: Any,
     django_capture_on_commit_callbacks: Any,
 ) -> None:
-    settings.EMAIL_BACKEND = "tests.mediation.test_notifications.ExplodingEmailBackend"
+    settings.EMAIL_BACKEND = f"{__name__}.ExplodingEmailBackend"
     dispute = dispute_in(people, "accepted")
     with caplog.at_level(logging.DEBUG), django_capture_on_commit_callbacks(execute=True):
         services.take_transition(

@@ -25,11 +25,12 @@ from django.urls import reverse
 from django.utils import translation
 
 from mediation.cases.models import Dispute
-from mediation.ledger.importer import CHINESE_HEADERS, COLUMNS, import_ledger
+from mediation.ledger.columns import CHINESE_HEADERS, COLUMNS
+from mediation.ledger.importer import import_ledger
 from mediation.ledger.models import LedgerImport
 from tests.conftest import World
-from tests.mediation.test_ledger import BODY, GOOD
-from tests.mediation.test_ledger_pages import signed_in
+from tests.mediation.ledger.test_ledger import BODY, GOOD
+from tests.mediation.ledger.test_ledger_pages import signed_in
 
 pytestmark = pytest.mark.django_db
 

@@ -31,7 +31,7 @@ from mediation.kernel.choices import Category, Outcome, State, Track
 from parties.models import PartyRole
 from tests import factories as f
 from tests.conftest import World
-from tests.mediation.test_rates import (
+from tests.mediation.figures.test_rates import (
     APRIL,
     MARCH,
     TODAY,

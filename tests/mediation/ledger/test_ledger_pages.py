@@ -14,7 +14,7 @@ from mediation.cases.models import Dispute
 from mediation.ledger.models import LedgerImport
 from tests.conftest import World
 from tests.form_tokens import FormClient
-from tests.mediation.test_ledger import BAD_ROW, ROWS, ledger
+from tests.mediation.ledger.test_ledger import BAD_ROW, ROWS, ledger
 
 pytestmark = pytest.mark.django_db
 

@@ -1,0 +1,411 @@
+"""The case page, its transitions and its sessions. Service errors answer as the API does
+(ValidationError 400, Forbidden 403, NotFound 404, Conflict 409), but as the page again, with the
+error next to what was typed."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseRedirect,
+)
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST, require_safe
+
+from config.formtokens import one_submission
+from courts.models import Court
+from courts.selectors import referrals_visible_to
+from documents.generation import available_kinds
+from documents.models import Agreement, DocumentKind
+from documents.services import EDITABLE_STATES
+from documents.signatories import signing_status
+from mediation.cases import selectors, services
+from mediation.cases.minutes import minutes_reader
+from mediation.cases.models import (
+    TRANSITION_NAMES,
+    Dispute,
+    Mediator,
+)
+from mediation.kernel.choices import CloseOutcome, SessionKind, State, Track
+from mediation.kernel.exceptions import Conflict, Forbidden, NotFound, ServiceError
+from mediation.kernel.presentation import LogRow
+from mediation.kernel.roles import scope_of
+from mediation.workbench.agreement_forms import SessionForm, SessionOutcomeForm
+from mediation.workbench.common import deadline_status, forbidden
+from mediation.workbench.forms import (
+    TRANSITION_FORMS,
+    TransitionForm,
+)
+from parties.presentation import PartyRow, party_rows
+
+# --- the case page -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Action:
+    name: str
+    label: str
+    form: TransitionForm
+    has_fields: bool
+    is_open: bool
+
+
+def get_case(user: Any, pk: int) -> Dispute:
+    """A case of the user's body; 404 for anything else, as for a case they may not see."""
+    try:
+        dispute = selectors.dispute_get(user, pk)
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
+    scope = scope_of(user)
+    if not (scope.is_superuser or scope.is_staff_of(dispute.body_id)):
+        raise Http404(_("No such dispute."))
+    return dispute
+
+
+def _party_rows(dispute: Dispute, user: Any) -> list[PartyRow]:
+    """The parties (prefetched); ID and phone numbers masked unless the user is the body's."""
+    return party_rows(
+        dispute.case_parties.all(),
+        show_personal_data=selectors.may_see_personal_data(user, dispute),
+    )
+
+
+LOG_ACTIONS = {
+    "register": lambda: _("Registered"),
+    "import": lambda: _("Conclusion imported"),
+    "extend_deadline": lambda: _("Deadline extended"),
+}
+
+
+def _log_action(name: str) -> str:
+    if name in LOG_ACTIONS:
+        return LOG_ACTIONS[name]()
+    if name in TRANSITION_NAMES:
+        return services.transition_label(name)
+    return name
+
+
+def _state_label(value: str) -> str:
+    return str(State(value).label) if value in State.values else value
+
+
+def _actor_name(user: Any) -> str:
+    if user is None:
+        return _("System")
+    full = f"{user.last_name}{user.first_name}".strip()
+    return full or user.get_username()
+
+
+def _log_details(entry: Any, mediators: dict[int, str], courts: dict[int, str]) -> list[str]:
+    """The log's extra data in words."""
+    data = entry.data if isinstance(entry.data, dict) else {}
+    details: list[str] = []
+    if entry.transition == "extend_deadline":
+        details.append(
+            _("Deadline moved from %(old)s to %(new)s")
+            % {"old": data.get("from") or "—", "new": data.get("to") or "—"}
+        )
+        return details
+    target = data.get("to") if isinstance(data.get("to"), dict) else data
+    if target.get("mediator") in mediators:
+        details.append(_("Mediator: %(name)s") % {"name": mediators[target["mediator"]]})
+    if target.get("track") in Track.values:
+        details.append(_("Track: %(track)s") % {"track": Track(target["track"]).label})
+    if data.get("court") in courts:
+        details.append(_("Court: %(court)s") % {"court": courts[data["court"]]})
+    if data.get("outcome") in CloseOutcome.values:
+        details.append(CloseOutcome(data["outcome"]).label)
+    if data.get("case_number"):
+        details.append(_("Case number: %(number)s") % {"number": data["case_number"]})
+    if data.get("agreed_amount") not in (None, "", "None"):
+        details.append(_("Agreed amount: ¥%(amount)s") % {"amount": data["agreed_amount"]})
+    if data.get("imported"):
+        details.append(_("Concluded outside Fengqiao"))
+    return details
+
+
+def _log_rows(dispute: Dispute) -> list[LogRow]:
+    entries = list(selectors.transition_log(dispute))
+    mediator_ids: set[int] = set()
+    court_ids: set[int] = set()
+    for entry in entries:
+        data = entry.data if isinstance(entry.data, dict) else {}
+        target = data.get("to") if isinstance(data.get("to"), dict) else data
+        if isinstance(target.get("mediator"), int):
+            mediator_ids.add(target["mediator"])
+        if isinstance(data.get("court"), int):
+            court_ids.add(data["court"])
+    mediators = (
+        {
+            m.pk: m.display_name
+            for m in Mediator.objects.filter(pk__in=mediator_ids).select_related("user")
+        }
+        if mediator_ids
+        else {}
+    )
+    courts = (
+        dict(Court.objects.filter(pk__in=court_ids).values_list("pk", "name")) if court_ids else {}
+    )
+    return [
+        LogRow(
+            action=_log_action(entry.transition),
+            from_state=_state_label(entry.from_state),
+            to_state=_state_label(entry.to_state),
+            actor=_actor_name(entry.actor),
+            at=entry.at,
+            reason=entry.reason,
+            details=_log_details(entry, mediators, courts),
+        )
+        for entry in entries
+    ]
+
+
+def _documents(dispute: Dispute) -> list[dict[str, str]]:
+    return [
+        {
+            "kind": kind,
+            "label": str(DocumentKind(kind).label),
+            "url": reverse("api-document-pdf", args=[dispute.pk, kind]),
+        }
+        for kind in available_kinds(dispute)
+    ]
+
+
+def _agreement(dispute: Dispute) -> dict[str, Any] | None:
+    agreement = Agreement.objects.filter(dispute=dispute).first()
+    if agreement is None:
+        return None
+    return {
+        "agreement": agreement,
+        "signatories": signing_status(dispute),
+        "preview": reverse("api-agreement-preview", args=[dispute.pk]),
+    }
+
+
+def _actions(
+    dispute: Dispute, user: Any, failed: TransitionForm | None
+) -> tuple[list[Action], list[str]]:
+    """A form for each transition the user may take now (FSM, guards, permission)."""
+    names = sorted(
+        (
+            t.name
+            for t in selectors.available_transitions(dispute, user)
+            if t.name in TRANSITION_FORMS
+        ),
+        key=TRANSITION_NAMES.index,
+    )
+    actions = []
+    for name in names:
+        form = (
+            failed
+            if failed is not None and failed.transition == name
+            else TRANSITION_FORMS[name](dispute=dispute)
+        )
+        actions.append(
+            Action(
+                name=name,
+                label=services.transition_label(name),
+                form=form,
+                has_fields=any(not f.is_hidden for f in form),
+                is_open=form is failed,
+            )
+        )
+    # Errors of a transition that is not offered now would otherwise not show at all.
+    stray = (
+        [message for errors in failed.errors.values() for message in errors]
+        if failed is not None and failed.transition not in names
+        else []
+    )
+    return actions, stray
+
+
+def _case_response(
+    request: HttpRequest,
+    dispute: Dispute,
+    *,
+    failed: TransitionForm | None = None,
+    error: ServiceError | None = None,
+    session_form: SessionForm | None = None,
+    outcome_form: tuple[int, SessionOutcomeForm] | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    today = timezone.localdate()
+    actions, stray_errors = _actions(dispute, request.user, failed)
+    scope = scope_of(request.user)
+    is_mediator = scope.is_mediator(dispute.mediator_id)
+    may_schedule = dispute.state in services.SESSION_STATES and (
+        scope.is_superuser or is_mediator or scope.is_director_of(dispute.body_id)
+    )
+    if may_schedule and session_form is None:
+        session_form = SessionForm(dispute=dispute)
+    may_record = scope.is_superuser or is_mediator or scope.is_director_of(dispute.body_id)
+    sessions = list(
+        dispute.sessions.prefetch_related("mediators__user", "attendees").order_by(
+            "scheduled_at", "id"
+        )
+    )
+    reader = minutes_reader(request.user, dispute)
+    for session in sessions:
+        session.readable_minutes = reader.minutes(session)
+        # After a scheduled session: record it held (with minutes) or cancelled.
+        session.outcome_form = None
+        if may_record and session.status == "scheduled":
+            bound = outcome_form is not None and outcome_form[0] == session.pk
+            session.outcome_form = (
+                outcome_form[1]
+                if bound and outcome_form
+                else SessionOutcomeForm(session_id=session.pk)
+            )
+            session.outcome_open = bool(bound)
+    context = {
+        "dispute": dispute,
+        "deadline_status": deadline_status(dispute, today),
+        "parties": _party_rows(dispute, request.user),
+        "sessions": sessions,
+        "log": _log_rows(dispute),
+        "referrals": referrals_visible_to(request.user)
+        .filter(dispute=dispute)
+        .select_related("court")
+        .order_by("sent_at", "id"),
+        "documents": _documents(dispute),
+        "agreement": _agreement(dispute),
+        "actions": actions,
+        "error": error,
+        "stray_errors": stray_errors,
+        "session_form": session_form if may_schedule or session_form is not None else None,
+        "session_open": session_form is not None and session_form.is_bound,
+        "may_edit_agreement": is_mediator and dispute.state in EDITABLE_STATES,
+        "may_collect_signatures": is_mediator and dispute.state == State.AGREED,
+    }
+    return render(request, "mediation/case.html", context, status=status)
+
+
+@login_required
+@require_safe
+def case(request: HttpRequest, pk: int) -> HttpResponse:
+    return _case_response(request, get_case(request.user, pk))
+
+
+@login_required
+@require_POST
+@one_submission
+def transition(request: HttpRequest, pk: int, name: str) -> HttpResponse:
+    """Take one transition through `mediation.cases.services`; the page again on any refusal."""
+    form_class = TRANSITION_FORMS.get(name)
+    if form_class is None:
+        raise Http404(_("No such transition."))
+    dispute = get_case(request.user, pk)
+    seen = request.POST.get("expected_state")
+    if seen and seen != dispute.state:
+        # A stale page or a second click: refuse before the form, whose choices follow the
+        # state as it is now. The service refuses the same way when the race is closer.
+        stale = Conflict(
+            _("This case has changed: it is now “%(state)s”. Reload and try again.")
+            % {"state": dispute.get_state_display()}
+        )
+        return _case_response(request, dispute, error=stale, status=409)
+    form = form_class(request.POST, dispute=dispute)
+    if not form.is_valid():
+        return _case_response(request, dispute, failed=form, status=400)
+    try:
+        services.take_transition(
+            actor=request.user,
+            dispute_id=dispute.pk,
+            name=name,
+            data=form.service_data(),
+            expected_state=form.cleaned_data["expected_state"],
+        )
+    except ValidationError as exc:
+        form.add_service_errors(exc)
+        return _case_response(request, dispute, failed=form, status=400)
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
+    except ServiceError as exc:
+        # Show the case as it is now: a stale page is why a conflict happens.
+        fresh = get_case(request.user, pk)
+        return _case_response(request, fresh, error=exc, status=exc.status_code)
+    messages.success(
+        request, _("“%(action)s” has been recorded.") % {"action": services.transition_label(name)}
+    )
+    return HttpResponseRedirect(reverse("workbench:case", args=[dispute.pk]), status=303)
+
+
+@login_required
+@require_POST
+@one_submission
+def schedule_session(request: HttpRequest, pk: int) -> HttpResponse:
+    """Schedule (or record) a session through `services.schedule_session`."""
+    dispute = get_case(request.user, pk)
+    form = SessionForm(request.POST, dispute=dispute)
+    if not form.is_valid():
+        return _case_response(request, dispute, session_form=form, status=400)
+    data = form.cleaned_data
+    try:
+        services.schedule_session(
+            actor=request.user,
+            dispute_id=dispute.pk,
+            data=services.SessionInput(
+                scheduled_at=data["scheduled_at"],
+                place=data.get("place") or "",
+                online_link=data.get("online_link") or "",
+                mediators=list(data.get("mediators") or []),
+                attendee_ids=[cp.pk for cp in data.get("attendees") or []],
+                status=data["status"],
+                minutes=data.get("minutes") or "",
+                kind=data.get("kind") or SessionKind.JOINT,
+            ),
+        )
+    except ValidationError as exc:
+        form.add_service_errors(exc)
+        return _case_response(request, dispute, session_form=form, status=400)
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
+    except Forbidden as exc:
+        return forbidden(request, exc.message)
+    except ServiceError as exc:
+        fresh = get_case(request.user, pk)
+        return _case_response(request, fresh, error=exc, status=exc.status_code)
+    messages.success(request, _("The session has been scheduled."))
+    return HttpResponseRedirect(reverse("workbench:case", args=[dispute.pk]), status=303)
+
+
+@login_required
+@require_POST
+@one_submission
+def record_session(request: HttpRequest, pk: int, session_id: int) -> HttpResponse:
+    """After a session: held with its minutes, or cancelled (`services.record_session_outcome`)."""
+    dispute = get_case(request.user, pk)
+    if not dispute.sessions.filter(pk=session_id).exists():
+        raise Http404(_("No such session."))
+    form = SessionOutcomeForm(request.POST, session_id=session_id)
+    if not form.is_valid():
+        return _case_response(request, dispute, outcome_form=(session_id, form), status=400)
+    try:
+        services.record_session_outcome(
+            actor=request.user,
+            session_id=session_id,
+            status=form.cleaned_data["status"],
+            minutes=form.cleaned_data.get("minutes") or "",
+        )
+    except ValidationError as exc:
+        for field, errors in exc.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+        return _case_response(request, dispute, outcome_form=(session_id, form), status=400)
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
+    except Forbidden as exc:
+        return forbidden(request, exc.message)
+    except ServiceError as exc:
+        return _case_response(request, get_case(request.user, pk), error=exc, status=409)
+    messages.success(request, _("The session has been recorded."))
+    return HttpResponseRedirect(reverse("workbench:case", args=[dispute.pk]), status=303)

@@ -1,0 +1,224 @@
+"""The authorization matrix of the workbench pages (/cases/)."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.authorization.bodies import (
+    agreement_form,
+    form,
+    in_person_form,
+    ledger_file,
+    reason,
+    session_form,
+    traffic_case_form,
+)
+from tests.authorization.expectations import OUTSIDE_WORKBENCH, WORKBENCH_CASE, only
+from tests.authorization.harness import (
+    ADMIN,
+    BODY_STAFF,
+    DIRECTOR,
+    MEDIATOR,
+    Clients,
+    Row,
+    Scene,
+    by_endpoint,
+    case_page,
+    everyone,
+    fixed,
+    matrix,
+    nothing_of_the_other_body,
+    page,
+    references_in_scope,
+    run_endpoint,
+)
+from tests.conftest import World
+
+# --- the table -----------------------------------------------------------------------------------
+
+TABLE: list[Row] = [
+    # ---- /cases/: the workbench ---------------------------------------------------------------
+    *matrix(
+        page(
+            "workbench:queue",
+            "GET",
+            fixed("/cases/?tab=all"),
+            setup=Scene.both_cases,
+            check=references_in_scope(frozenset({*BODY_STAFF, ADMIN})),
+        ),
+        anonymous=302,
+        clerk=200,
+        mediator=200,
+        colleague=200,
+        director=200,
+        court=404,
+        party=404,
+        analyst=404,
+        admin=200,
+    ),
+    *matrix(
+        page("workbench:register", "GET", fixed("/cases/new/")),
+        anonymous=302,
+        clerk=200,
+        mediator=403,
+        colleague=403,
+        director=200,
+        court=404,
+        party=404,
+        analyst=404,
+        admin=403,  # the superuser has no body to register for (may see, may not do)
+    ),
+    *matrix(
+        page("workbench:register", "POST", fixed("/cases/new/"), data=traffic_case_form),
+        anonymous=302,
+        clerk=303,
+        mediator=403,
+        colleague=403,
+        director=303,
+        court=404,
+        party=404,
+        analyst=404,
+        admin=403,  # as above: no body of its own
+    ),
+    *matrix(
+        page("workbench:party_row", "GET", fixed("/cases/new/party-row/?index=2")),
+        anonymous=302,
+        clerk=200,
+        mediator=403,
+        colleague=403,
+        director=200,
+        court=404,
+        party=404,
+        analyst=404,
+        admin=403,
+    ),
+    *matrix(
+        page("workbench:overview", "GET", fixed("/cases/overview/")),
+        anonymous=302,
+        clerk=403,
+        mediator=403,
+        colleague=403,
+        director=200,
+        court=404,
+        party=404,
+        analyst=404,
+        admin=403,  # an overview is of one's own body; the superuser has none
+    ),
+    *matrix(
+        page(
+            "workbench:audit",
+            "GET",
+            fixed("/cases/audit/"),
+            setup=Scene.both_cases,
+            check=nothing_of_the_other_body,
+        ),
+        # The field history of the body's cases: its directors (and the superuser, every body).
+        anonymous=302,
+        clerk=403,
+        mediator=403,
+        colleague=403,
+        director=200,
+        court=404,
+        party=404,
+        analyst=404,
+        admin=200,
+    ),
+    *matrix(
+        page("workbench:ledger_upload", "GET", fixed("/cases/import/")),
+        anonymous=302,
+        clerk=403,
+        mediator=403,
+        colleague=403,
+        director=200,
+        court=404,
+        party=404,
+        analyst=404,
+        admin=200,
+    ),
+    *matrix(
+        page("workbench:ledger_upload", "POST", fixed("/cases/import/"), data=ledger_file),
+        anonymous=302,
+        clerk=403,
+        mediator=403,
+        colleague=403,
+        director=302,
+        court=404,
+        party=404,
+        analyst=404,
+        admin=302,
+    ),
+    *matrix(
+        page(
+            "workbench:ledger_import",
+            "GET",
+            lambda s, d: f"/cases/import/{s.ledger_import(d).pk}/",
+        ),
+        # An import's report is its uploader's (and the superuser's); nobody else's to see.
+        **everyone((404, 404), anonymous=(302, 302), director=(200, 404), admin=(200, 200)),
+    ),
+    *matrix(
+        page(
+            "workbench:ledger_errors",
+            "GET",
+            lambda s, d: f"/cases/import/{s.ledger_import(d).pk}/errors.csv",
+        ),
+        **everyone((404, 404), anonymous=(302, 302), director=(200, 404), admin=(200, 200)),
+    ),
+    *matrix(page("workbench:case", "GET", case_page()), **WORKBENCH_CASE),
+    *matrix(
+        page(
+            "workbench:transition",
+            "POST",
+            case_page("transitions/fail/"),
+            data=reason("双方分歧较大", expected_state="agreed"),
+        ),
+        **only(303, (MEDIATOR, DIRECTOR, ADMIN), anon=302, hidden=OUTSIDE_WORKBENCH),
+    ),
+    *matrix(
+        page("workbench:transition", "GET", case_page("transitions/fail/")),
+        # A transition is a POST; the wrong method answers the same whoever asks, whatever case
+        # (it says nothing about the case), after the login redirect.
+        **everyone((405, 405), anonymous=(302, 302)),
+    ),
+    *matrix(
+        page("workbench:sessions", "POST", case_page("sessions/"), data=session_form),
+        **only(303, (MEDIATOR, DIRECTOR, ADMIN), anon=302, hidden=OUTSIDE_WORKBENCH),
+    ),
+    *matrix(
+        page(
+            "workbench:session",
+            "POST",
+            lambda s, d: f"/cases/{s.case(d).pk}/sessions/{s.session(d).pk}/",
+            data=form(status="cancelled"),
+        ),
+        **only(303, (MEDIATOR, DIRECTOR, ADMIN), anon=302, hidden=OUTSIDE_WORKBENCH),
+    ),
+    *matrix(
+        page("workbench:agreement", "GET", case_page("agreement/")),
+        # The editor is the case's mediator's; the agreement itself is readable on the case page.
+        **only(200, (MEDIATOR,), anon=302, hidden=OUTSIDE_WORKBENCH),
+    ),
+    *matrix(
+        page(
+            "workbench:agreement",
+            "POST",
+            case_page("agreement/"),
+            data=agreement_form,
+            setup=Scene.cases_in_mediation,
+        ),
+        **only(303, (MEDIATOR,), anon=302, hidden=OUTSIDE_WORKBENCH),
+    ),
+    *matrix(page("workbench:signing", "GET", case_page("agreement/sign/")), **WORKBENCH_CASE),
+    *matrix(
+        page("workbench:signing", "POST", case_page("agreement/sign/"), data=in_person_form),
+        **only(303, (MEDIATOR,), anon=302, hidden=OUTSIDE_WORKBENCH),
+    ),
+]
+
+
+ENDPOINTS = by_endpoint(TABLE)
+
+
+@pytest.mark.parametrize("rows", list(ENDPOINTS.values()), ids=list(ENDPOINTS))
+def test_authorization(clients: Clients, world: World, rows: list[Row]) -> None:
+    run_endpoint(clients, world, rows)
