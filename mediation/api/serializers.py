@@ -269,7 +269,8 @@ _TRANSITION_FIELDS: dict[str, Any] = {
     ),
 }
 
-# What each transition takes (True: required), as its preparer in mediation/cases/services.py reads
+# What each transition takes (True: required), as its preparer (mediation/cases/services/
+# preparers.py) reads
 # it. The API validates with `TransitionInputSerializer` and leaves these checks to the service,
 # so that a transition not possible now is a 409 whatever its data; the schema documents one
 # operation per transition with these bodies (config/schema.py).
