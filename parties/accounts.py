@@ -23,7 +23,6 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import check_password, make_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -202,9 +201,7 @@ def _spend_code(actor: Any, party_id: Any, code: str) -> None:
             raise ValidationError(
                 {"code": _("The code has expired or was not requested; ask for a new one.")}
             )
-        counted = OneTimeCode.objects.filter(
-            pk=otp.pk, attempts__lt=settings.FENGQIAO_OTP_MAX_ATTEMPTS
-        ).update(attempts=F("attempts") + 1)
+        counted = otp.spend_attempt()
     if not counted:
         raise ValidationError({"code": _("Too many wrong codes; ask for a new one.")})
     if not check_password(code.strip(), otp.code_hash):
