@@ -11,7 +11,10 @@ guard, in its own transactions (services such as signing need theirs to be outer
   where the redirect went;
 - it answered anything else (errors shown on the form, a row added to the form): nothing was
   done, and the token is given back, so the corrected form can be sent with it;
-- it raised: the token stays spent without an address (what was written is unknown).
+- it raised a service error (`mediation.kernel.exceptions`, answered as a page by
+  `mediation.kernel.pages`): the service refused before writing, so the token is given back;
+- it raised anything else: the token stays spent without an address (what was written is
+  unknown).
 
 A second request with the same token finds the key taken. It waits (briefly) for the first to
 finish and is sent where the first one went, with a message saying nothing was done twice; if
@@ -41,6 +44,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
 from config.models import UsedFormToken
+from mediation.kernel.exceptions import ServiceError
 
 FIELD = "form_token"
 # Long enough for a form filled in slowly (sign-out after 30 idle minutes comes first); after
@@ -162,6 +166,11 @@ def one_submission(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespo
         claimed = UsedFormToken.objects.filter(pk=key)
         try:
             response = view(request, *args, **kwargs)
+        except ServiceError:
+            # A service refuses before it writes (or its transaction rolls back): nothing was
+            # done, as when the view answers the refusal itself, so the token is given back.
+            claimed.delete()
+            raise
         except BaseException:
             # Not given back: the error may have come after something was written. A database
             # that cannot take even this leaves the claim unfinished, which also refuses replays.

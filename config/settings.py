@@ -68,6 +68,9 @@ MIDDLEWARE = [
     "simple_history.middleware.HistoryRequestMiddleware",
     # Answers 429 when a rate limit of config/ratelimits.py is reached.
     "django_ratelimit.middleware.RatelimitMiddleware",
+    # A service error a page view lets through, as the 404 or error page (the API answers its
+    # own through EXCEPTION_HANDLER).
+    "mediation.kernel.pages.ServiceErrorMiddleware",
     # Last: it answers a locked-out sign-in (django-axes).
     "axes.middleware.AxesMiddleware",
 ]

@@ -6,3 +6,8 @@ class CourtsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "courts"
     verbose_name = _("Courts")
+
+    def ready(self) -> None:
+        from courts import receivers
+
+        receivers.connect()

@@ -1,18 +1,9 @@
-"""What a dispute's own steps mean for its referrals (诉调对接), kept in step in one transaction.
+"""Steps of a referral (诉调对接): sending one and recording each step of its FSM, logged.
 
-`mediation.cases.services` calls in here after registering a dispute and after every transition,
-inside the same transaction and with the dispute row locked, so a dispute and its referrals can
-never disagree. Nothing here checks permissions: the dispute's transition already did, and the
-referral step is recorded with the same actor.
-
-- registered through a court channel: the delegation or entrustment is created, and received at
-  once when the body's own desk registered it;
-- accept: the delegation is received;
-- decline: the delegation is returned to the court with the reason;
-- sign / fail / withdraw: the delegation is decided: mediated / not mediated / withdrawn;
-- refer_to_court: a litigation referral is sent to the court;
-- apply_confirmation: a confirmation application is sent to the court;
-- confirm / deny_confirmation: the confirmation application is decided.
+The court's own steps come through `courts.services`; the steps that follow from the case's own
+(a delegation received on `accept`, reported on `sign`, …) through `courts.receivers`, inside the
+case's transaction with its row locked, so a dispute and its referrals never disagree. Nothing
+here checks permissions: the caller did, and the step is recorded with the same actor.
 """
 
 from __future__ import annotations
@@ -23,40 +14,17 @@ from typing import TYPE_CHECKING, Any
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
+from courts import events
 from courts.models import (
-    INBOUND_KINDS,
     Court,
     Referral,
-    ReferralDecision,
     ReferralKind,
     ReferralLog,
-    ReferralState,
 )
-from mediation.kernel.choices import COURT_CHANNELS, Channel
 from mediation.kernel.exceptions import Conflict
-from mediation.kernel.roles import scope_of
-from mediation.notifications import messages as notifications
 
 if TYPE_CHECKING:
     from mediation.cases.models import Dispute
-
-KIND_BY_CHANNEL = {
-    Channel.COURT_DELEGATED: ReferralKind.DELEGATION,
-    Channel.COURT_ENTRUSTED: ReferralKind.ENTRUSTMENT,
-}
-
-
-def delegating_court(dispute: Dispute) -> Court | None:
-    """The court that delegated or entrusted the case, if one did."""
-    if dispute.channel not in COURT_CHANNELS:
-        return None
-    referral = (
-        Referral.objects.filter(dispute=dispute, kind__in=INBOUND_KINDS)
-        .select_related("court")
-        .order_by("sent_at", "id")
-        .first()
-    )
-    return referral.court if referral else dispute.court
 
 
 def open_referral(dispute: Dispute, kinds: Any) -> Referral | None:
@@ -107,7 +75,7 @@ def record(
         reason=reason,
         data=data or {},
     )
-    notifications.after_referral_step(referral, action, at=at)  # e-mail after commit
+    events.publish_referral_step(referral, action, actor=actor, at=at)
     return referral
 
 
@@ -135,94 +103,3 @@ def send(
         created_by=actor if getattr(actor, "pk", None) else None,
     )
     return record(referral, "send", actor=actor, at=at, reason=reason)
-
-
-# --- effects of dispute events -------------------------------------------------------------------
-
-
-def after_registration(*, dispute: Dispute, actor: Any, at: datetime.datetime) -> None:
-    kind = KIND_BY_CHANNEL.get(dispute.channel)  # type: ignore[call-overload]
-    if kind is None or dispute.court is None:
-        return
-    referral = send(
-        dispute, kind, dispute.court, actor=actor, at=at, case_number=dispute.court_case_number
-    )
-    # A clerk who registers a delegation the court handed over on paper already holds it.
-    if scope_of(actor).is_staff_of(dispute.body_id):
-        record(referral, "receive", actor=actor, at=at)
-
-
-def _report_back(
-    dispute: Dispute, decision: str, *, actor: Any, at: datetime.datetime, reason: str, via: str
-) -> None:
-    """Decide the delegation or entrustment the case came with, receiving it first if needed."""
-    referral = open_referral(dispute, INBOUND_KINDS)
-    if referral is None:
-        return
-    if referral.state == ReferralState.SENT:
-        record(referral, "receive", actor=actor, at=at, data={"via": via})
-    record(
-        referral,
-        "decide",
-        actor=actor,
-        at=at,
-        reason=reason,
-        data={"via": via},
-        decision=decision,
-    )
-
-
-def after_transition(
-    *,
-    dispute: Dispute,
-    name: str,
-    actor: Any,
-    at: datetime.datetime,
-    reason: str,
-    data: dict[str, Any],
-) -> None:
-    """Bring the dispute's referrals in line with the transition it has just taken."""
-    if name == "accept":
-        referral = open_referral(dispute, INBOUND_KINDS)
-        if referral is not None and referral.state == ReferralState.SENT:
-            record(referral, "receive", actor=actor, at=at, data={"via": name})
-    elif name == "decline":
-        referral = open_referral(dispute, INBOUND_KINDS)
-        if referral is not None:
-            record(
-                referral,
-                "return_referral",
-                actor=actor,
-                at=at,
-                reason=reason,
-                data={"via": name},
-            )
-    elif name in REPORTED_DECISIONS:
-        _report_back(dispute, REPORTED_DECISIONS[name], actor=actor, at=at, reason=reason, via=name)
-    elif name == "refer_to_court":
-        send(dispute, ReferralKind.LITIGATION, dispute.court, actor=actor, at=at, reason=reason)
-    elif name == "apply_confirmation":
-        send(dispute, ReferralKind.CONFIRMATION, dispute.court, actor=actor, at=at, reason=reason)
-    elif name in ("confirm", "deny_confirmation"):
-        referral = open_referral(dispute, [ReferralKind.CONFIRMATION])
-        if referral is not None:
-            record(
-                referral,
-                "decide",
-                actor=actor,
-                at=at,
-                reason=reason,
-                data={"via": name},
-                decision=ReferralDecision.CONFIRMED
-                if name == "confirm"
-                else ReferralDecision.DENIED,
-                case_number=str(data.get("case_number", "")),
-            )
-
-
-# What a delegated case reports back to its court when it ends in the body.
-REPORTED_DECISIONS = {
-    "sign": ReferralDecision.MEDIATED,
-    "fail": ReferralDecision.NOT_MEDIATED,
-    "withdraw": ReferralDecision.WITHDRAWN,
-}

@@ -14,6 +14,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from mediation.cases.rules import guard
+from mediation.kernel.choices import INBOUND_KINDS
 from mediation.kernel.roles import scope_of
 
 if TYPE_CHECKING:
@@ -23,8 +24,6 @@ Permission = Callable[["Referral", Any], bool]
 
 
 def _inbound(referral: Referral) -> bool:
-    from courts.models import INBOUND_KINDS
-
     return referral.kind in INBOUND_KINDS
 
 
@@ -104,24 +103,6 @@ def can_extend(referral: Referral, user: Any) -> bool:
 
 
 # --- steps by hand -------------------------------------------------------------------------------
-
-
-def step_label(name: str) -> str:
-    """The label of a referral step, in the active language."""
-    from courts.models import Referral
-
-    meta = getattr(Referral, name)._django_fsm
-    return str(next(iter(meta.transitions.values())).custom.get("label", name))
-
-
-def action_label(action: str) -> str:
-    """The label of a referral log action: a step, or the sending that created the referral."""
-    if action == "send":
-        return gettext("Sent")
-    try:
-        return step_label(action)
-    except AttributeError:
-        return action
 
 
 def user_refusals(referral: Referral, name: str) -> list[str]:

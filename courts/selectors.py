@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Collection
 from typing import Any
 
-from django.db.models import BooleanField, Case, Q, QuerySet, Value, When
+from django.db.models import BooleanField, Case, Count, Q, QuerySet, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from courts.models import INBOUND_KINDS, OPEN_REFERRAL_STATES, Referral, ReferralLog
+from courts.models import INBOUND_KINDS, OPEN_REFERRAL_STATES, Court, Referral, ReferralLog
 from courts.rules import user_refusals
+from mediation.cases.models import Dispute
 from mediation.kernel.choices import OPEN_STATES
 from mediation.kernel.exceptions import NotFound
 from mediation.kernel.roles import Role, scope_of
+from parties.selectors import with_case_parties
 
 
 def referrals_visible_to(user: Any) -> QuerySet[Referral]:
@@ -64,11 +67,37 @@ def referral_list(user: Any, today: datetime.date | None = None) -> QuerySet[Ref
     )
 
 
-def referral_get(user: Any, referral_id: Any) -> Referral:
+def referral_list_with_parties(user: Any) -> QuerySet[Referral]:
+    """`referral_list`, with each case's parties (`dispute.case_parties.all()`) prefetched."""
+    return referral_list(user).prefetch_related(with_case_parties("dispute__case_parties"))
+
+
+def referral_get(user: Any, referral_id: Any, *, with_parties: bool = False) -> Referral:
+    referrals = referral_list_with_parties(user) if with_parties else referral_list(user)
     try:
-        return referral_list(user).get(pk=referral_id)
+        return referrals.get(pk=referral_id)
     except (Referral.DoesNotExist, ValueError, TypeError) as exc:
         raise NotFound(_("No such referral.")) from exc
+
+
+def referrals_of_dispute(user: Any, dispute: Dispute) -> QuerySet[Referral]:
+    """The case's referrals the user may see, oldest first."""
+    return (
+        referrals_visible_to(user)
+        .filter(dispute=dispute)
+        .select_related("court")
+        .order_by("sent_at", "id")
+    )
+
+
+def count_by(referrals: QuerySet[Referral], field: str) -> dict[str, int]:
+    """How many of the referrals have each value of `field` (values with none left out)."""
+    return dict(referrals.order_by().values_list(field).annotate(n=Count("pk")))
+
+
+def overdue_count(referrals: QuerySet[Referral]) -> int:
+    """How many of the referrals (from `referral_list`, annotated) are overdue."""
+    return referrals.filter(is_overdue=True).count()
 
 
 def referral_log(referral: Referral) -> QuerySet[ReferralLog]:
@@ -82,3 +111,21 @@ def available_referral_actions(referral: Referral, user: Any) -> list[str]:
         for t in referral.get_available_user_state_transitions(user)
         if not user_refusals(referral, t.name)
     ]
+
+
+def court_get(court_id: int) -> Court:
+    try:
+        return Court.objects.get(pk=court_id)
+    except Court.DoesNotExist as exc:
+        raise NotFound(_("No such court.")) from exc
+
+
+def court_list() -> QuerySet[Court]:
+    return Court.objects.order_by("id")
+
+
+def court_names(court_ids: Collection[int]) -> dict[int, str]:
+    """Courts' names by id, in one query (none for no ids)."""
+    if not court_ids:
+        return {}
+    return dict(Court.objects.filter(pk__in=court_ids).values_list("pk", "name"))

@@ -22,7 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from courts import linkage
-from courts.case_numbers import validate_case_number
+from courts.labels import step_label
 from courts.models import (
     DECISIONS_BY_KIND,
     INBOUND_KINDS,
@@ -33,12 +33,13 @@ from courts.models import (
     ReferralDecision,
     ReferralKind,
 )
-from courts.rules import step_label, user_refusals
+from courts.rules import user_refusals
 from courts.selectors import referrals_visible_to
 from mediation.cases import rules as dispute_rules
 from mediation.cases import services as dispute_services
 from mediation.cases.models import Dispute, MediationBody, TransitionLog
 from mediation.cases.selectors import disputes_visible_to
+from mediation.kernel.case_numbers import validate_case_number
 from mediation.kernel.choices import Channel, CloseOutcome, State
 from mediation.kernel.exceptions import Conflict, Forbidden, NotFound
 from parties.models import PRINCIPAL_ROLES, CaseParty

@@ -1,8 +1,9 @@
 """Court inbox (诉调对接): the server-rendered list and detail of referrals, and their steps.
 
-Thin: parse the request, call `courts.selectors` or `courts.services`, render. Service errors
-answer as the API does (ValidationError 400, Forbidden 403, NotFound 404, Conflict 409), but as
-the detail page again, so the user sees why next to what they typed.
+Thin: parse the request, call `courts.selectors` or `courts.services`, render. A step's errors
+answer as the API does (ValidationError 400, Forbidden 403, Conflict 409), but as the detail page
+again, so the user sees why next to what they typed; NotFound is the site's 404
+(`mediation.kernel.pages`).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, QuerySet
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
 from django.shortcuts import render
 from django.urls import reverse
@@ -22,7 +23,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
 from config.formtokens import one_submission
-from courts import rules, selectors, services
+from courts import labels, selectors, services
 from courts.api.filters import ReferralFilter
 from courts.forms import STEP_FORMS, StepForm
 from courts.models import (
@@ -30,17 +31,14 @@ from courts.models import (
     Referral,
     ReferralDecision,
     ReferralKind,
-    ReferralLog,
     ReferralState,
 )
-from mediation.cases.models import TRANSITION_NAMES
-from mediation.cases.selectors import may_see_personal_data
 from mediation.cases.services import transition_label
-from mediation.kernel.exceptions import Conflict, Forbidden, NotFound, ServiceError
-from mediation.kernel.presentation import LogRow
+from mediation.cases.workflow import TRANSITION_NAMES
+from mediation.kernel.exceptions import Conflict, Forbidden, ServiceError
+from mediation.kernel.presentation import LogRow, log_row, step_forms
 from mediation.kernel.roles import Role, scope_of
-from parties.models import CaseParty
-from parties.presentation import PartyRow, party_rows
+from parties.presentation import case_party_rows
 
 INBOX_PAGE_SIZE = 25
 
@@ -58,8 +56,7 @@ def _counts(params: QueryDict, visible: QuerySet[Referral], facet: str) -> dict[
     """How many referrals each value of `facet` would list, with the other filters kept."""
     others = params.copy()
     others.pop(facet, None)
-    rows = ReferralFilter(others, queryset=visible).qs.order_by().values_list(facet)
-    return dict(rows.annotate(n=Count("pk")))
+    return selectors.count_by(ReferralFilter(others, queryset=visible).qs, facet)
 
 
 def _tabs(choices: Any, counts: dict[str, int]) -> list[Tab]:
@@ -90,7 +87,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
         "selected_state": request.GET.get("state", ""),
         "only_open": request.GET.get("open") == "true",
         "only_overdue": request.GET.get("overdue") == "true",
-        "overdue_total": visible.filter(is_overdue=True).count(),
+        "overdue_total": selectors.overdue_count(visible),
     }
     return render(request, "courts/inbox.html", context)
 
@@ -106,33 +103,8 @@ class Step:
 
 
 def _get_referral(user: Any, referral_id: int) -> Referral:
-    try:
-        return selectors.referral_get(user, referral_id)
-    except NotFound as exc:
-        raise Http404(exc.message) from exc
-
-
-def _party_rows(referral: Referral, user: Any) -> list[PartyRow]:
-    """The case's parties; ID and phone numbers masked unless the user is the body's staff."""
-    case_parties = (
-        CaseParty.objects.filter(dispute_id=referral.dispute_id)
-        .select_related("party")
-        .order_by("id")
-    )
-    return party_rows(
-        case_parties, show_personal_data=may_see_personal_data(user, referral.dispute)
-    )
-
-
-def _state_label(value: str) -> str:
-    return str(ReferralState(value).label) if value in ReferralState.values else value
-
-
-def _actor_name(entry: ReferralLog) -> str:
-    if entry.actor is None:
-        return _("System")
-    full = f"{entry.actor.last_name}{entry.actor.first_name}".strip()
-    return full or entry.actor.get_username()
+    """The referral with its case's parties, which the page lists."""
+    return selectors.referral_get(user, referral_id, with_parties=True)
 
 
 def _log_details(data: dict[str, Any]) -> list[str]:
@@ -153,13 +125,10 @@ def _log_details(data: dict[str, Any]) -> list[str]:
 
 def _log_rows(referral: Referral) -> list[LogRow]:
     return [
-        LogRow(
-            action=rules.action_label(entry.action),
-            from_state=_state_label(entry.from_state),
-            to_state=_state_label(entry.to_state),
-            actor=_actor_name(entry),
-            at=entry.at,
-            reason=entry.reason,
+        log_row(
+            entry,
+            action=labels.action_label(entry.action),
+            states=ReferralState,
             details=_log_details(entry.data or {}),
         )
         for entry in selectors.referral_log(referral)
@@ -175,24 +144,14 @@ def _detail_response(
     status: int = 200,
 ) -> HttpResponse:
     """The detail page; `failed` is a step form to show again with its errors and values."""
-    names = selectors.available_referral_actions(referral, request.user)
-    steps = [
-        Step(
-            name,
-            services.step_label(name),
-            failed
-            if failed is not None and failed.step == name
-            else STEP_FORMS[name](referral=referral),
-        )
-        for name in names
-    ]
-    # Errors of a step that has no form on this page would otherwise not show at all.
-    stray_errors = (
-        [message for errors in failed.errors.values() for message in errors]
-        if failed is not None and failed.step not in names
-        else []
+    forms, stray_errors = step_forms(
+        selectors.available_referral_actions(referral, request.user),
+        lambda name: STEP_FORMS[name](referral=referral),
+        failed=failed,
+        failed_name=failed.step if failed is not None else None,
     )
-    parties = _party_rows(referral, request.user)
+    steps = [Step(name, services.step_label(name), form) for name, form in forms]
+    parties = case_party_rows(request.user, referral.dispute)
     consenting = set((referral.extension_consent or {}).get("parties") or [])
     context = {
         "referral": referral,
@@ -237,8 +196,6 @@ def referral_step(request: HttpRequest, pk: int, name: str) -> HttpResponse:
     except ValidationError as exc:
         form.add_service_errors(exc)
         return _detail_response(request, referral, failed=form, status=400)
-    except NotFound as exc:
-        raise Http404(exc.message) from exc
     except (Conflict, Forbidden) as exc:
         # Show the referral as it is now: a stale page is why a conflict happens.
         fresh = _get_referral(request.user, pk)

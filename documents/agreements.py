@@ -115,11 +115,8 @@ def freeze_version(agreement: Agreement, actor: Any) -> AgreementVersion:
 
 
 def has_terms(dispute: Dispute) -> bool:
-    """SPEC §5: an agreement needs at least one clause or obligation."""
     agreement = Agreement.objects.filter(dispute=dispute).first()
-    return agreement is not None and (
-        any(str(c).strip() for c in agreement.clauses) or agreement.obligations.exists()
-    )
+    return agreement is not None and agreement.has_terms()
 
 
 def add_terms(dispute: Dispute, terms: str, actor: Any) -> Agreement:

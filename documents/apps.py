@@ -6,3 +6,8 @@ class DocumentsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "documents"
     verbose_name = _("Documents")
+
+    def ready(self) -> None:
+        from documents import receivers
+
+        receivers.connect()

@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from mediation.kernel.append_only import AppendOnlyModel, AppendOnlyQuerySet
+from mediation.kernel.choices import PRINCIPAL_ROLES
 
 
 class Schedule(models.TextChoices):
@@ -73,6 +74,25 @@ class Agreement(models.Model):
     @property
     def current_version(self) -> AgreementVersion | None:
         return self.versions.filter(number=self.version).first()
+
+    def has_terms(self) -> bool:
+        """SPEC §5: an agreement needs at least one clause or obligation."""
+        return any(str(c).strip() for c in self.clauses) or self.obligations.exists()
+
+    def is_signed_by_all(self) -> bool:
+        """Every applicant, respondent and third party has signed the current version, in
+        person or through a representative (People's Mediation Law art. 29)."""
+        required = set(
+            self.dispute.case_parties.filter(role__in=PRINCIPAL_ROLES).values_list("pk", flat=True)
+        )
+        if not required or not self.version:
+            return False
+        signed = set(
+            Signature.objects.filter(
+                agreement=self, version__number=self.version, voided_at__isnull=True
+            ).values_list("signatory_id", flat=True)
+        )
+        return required <= signed
 
 
 class Obligation(models.Model):

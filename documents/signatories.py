@@ -57,8 +57,8 @@ def signing_status(dispute: Dispute) -> list[SignatoryStatus]:
 
 
 def all_signed(dispute: Dispute) -> bool:
-    statuses = signing_status(dispute)
-    return bool(statuses) and all(s.signature is not None for s in statuses)
+    agreement = Agreement.objects.filter(dispute=dispute).first()
+    return agreement is not None and agreement.is_signed_by_all()
 
 
 def void_signatures(agreement: Agreement, reason: str, *, keep_version: int | None = None) -> int:

@@ -21,9 +21,10 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 
 from config.ratelimits import limit_verification
-from documents import storage
+from documents import selectors, storage
 from documents.models import Document
 from documents.signing import verify_pdf
+from parties import selectors as party_selectors
 from parties.models import PartyKind
 from parties.validators import mask_name
 
@@ -53,18 +54,14 @@ def _parties(document: Document) -> list[dict[str, str]]:
             if cp.party.kind == PartyKind.ORGANIZATION
             else mask_name(cp.party.name),
         }
-        for cp in document.dispute.case_parties.select_related("party").order_by("id")
+        for cp in party_selectors.case_parties(document.dispute_id)
     ]
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
 @limit_verification
 def verify(request: HttpRequest, code: str) -> HttpResponse:
-    document = (
-        Document.objects.select_related("file", "dispute__body")
-        .filter(verification_code=code.upper())
-        .first()
-    )
+    document = selectors.document_by_code(code)
     if document is None:
         raise Http404(_("No document has this verification code."))
     try:

@@ -8,6 +8,8 @@ class MediationConfig(AppConfig):
     verbose_name = _("Mediation")
 
     def ready(self) -> None:
-        from mediation.figures import kept as figures
+        from mediation.figures import receivers as figures
+        from mediation.notifications import receivers as notifications
 
         figures.connect()
+        notifications.connect()

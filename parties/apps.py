@@ -6,3 +6,8 @@ class PartiesConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "parties"
     verbose_name = _("Parties")
+
+    def ready(self) -> None:
+        from parties import receivers
+
+        receivers.connect()

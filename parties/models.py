@@ -7,6 +7,11 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from mediation.kernel.append_only import AppendOnlyModel
+from mediation.kernel.choices import (  # noqa: F401 (the roles, named here too)
+    PRINCIPAL_ROLES,
+    REPRESENTATIVE_ROLES,
+    PartyRole,
+)
 from parties import validators
 from parties.crypto import EncryptedTextField, search_hash
 
@@ -201,19 +206,6 @@ class PortalAccount(models.Model):
     @property
     def masked_phone(self) -> str:
         return validators.mask_phone(self.phone)
-
-
-class PartyRole(models.TextChoices):
-    APPLICANT = "applicant", _("Applicant")
-    RESPONDENT = "respondent", _("Respondent")
-    THIRD_PARTY = "third_party", _("Third party")
-    AGENT = "agent", _("Agent")
-    GUARDIAN = "guardian", _("Guardian")
-
-
-# Roles that stand for themselves; agents and guardians act for one of these.
-PRINCIPAL_ROLES = (PartyRole.APPLICANT, PartyRole.RESPONDENT, PartyRole.THIRD_PARTY)
-REPRESENTATIVE_ROLES = (PartyRole.AGENT, PartyRole.GUARDIAN)
 
 
 class CaseParty(models.Model):

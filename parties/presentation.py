@@ -5,7 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
+from mediation.cases.models import Dispute
+from mediation.cases.selectors import may_see_personal_data
 from parties.models import CaseParty
 
 
@@ -40,3 +43,11 @@ def party_rows(case_parties: Iterable[CaseParty], *, show_personal_data: bool) -
         )
         for cp in case_parties
     ]
+
+
+def case_party_rows(user: Any, dispute: Dispute) -> list[PartyRow]:
+    """The case's parties (`dispute.case_parties`, prefetched with their records) as `user` may
+    see them: ID and phone numbers in full for the staff of the case's body only."""
+    return party_rows(
+        dispute.case_parties.all(), show_personal_data=may_see_personal_data(user, dispute)
+    )

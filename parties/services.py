@@ -10,14 +10,18 @@ from __future__ import annotations
 import datetime
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.utils.translation import gettext as _
 
+from mediation.cases.services.editing import lock_visible_dispute, may_edit
+from mediation.kernel.choices import PRINCIPAL_ROLES, REPRESENTATIVE_ROLES, PartyRole
+from mediation.kernel.exceptions import Conflict, Forbidden
 from parties.accounts import link_record
 from parties.crypto import search_hash
-from parties.models import PRINCIPAL_ROLES, REPRESENTATIVE_ROLES, CaseParty, Party, PartyRole
+from parties.models import CaseParty, Party
 
 if TYPE_CHECKING:
     from mediation.cases.models import Dispute
@@ -148,6 +152,17 @@ def attach_parties(
         existing_roles.add((party.pk, item.role))
         created.append(case_party)
     return created
+
+
+@transaction.atomic
+def add_parties(*, actor: Any, dispute_id: Any, parties: Sequence[PartyInput]) -> list[CaseParty]:
+    """Add parties to an open dispute (e.g. an insurer that joins as third party)."""
+    dispute = lock_visible_dispute(actor, dispute_id)
+    if not may_edit(actor, dispute):
+        raise Forbidden(_("You may not change the parties of this dispute."))
+    if not dispute.is_open:
+        raise Conflict(_("Parties can only be added while the dispute is open."))
+    return attach_parties(dispute, parties)
 
 
 def _resolve_represents(

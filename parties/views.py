@@ -4,7 +4,8 @@ the agreement online and download the case's documents.
 Only users with a portal account use it; everyone else gets 404, as for a case they may not see.
 A party sees only the cases of the records their account acts for (as applicant, respondent,
 third party, agent or guardian), in whichever body. Service errors answer as the API does (400,
-403, 404, 409), as the page again with the error shown.
+403, 409), as the page again with the error shown; NotFound is the site's 404
+(`mediation.kernel.pages`).
 """
 
 from __future__ import annotations
@@ -19,7 +20,6 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.db.models import Prefetch, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -32,16 +32,16 @@ from config.formtokens import one_submission
 from config.observability import client_address
 from config.ratelimits import limit_one_time_codes
 from documents import generation, services
-from documents.models import Agreement, DocumentKind, DocumentLanguage, Obligation
+from documents import selectors as document_selectors
+from documents.models import DocumentKind, DocumentLanguage
 from documents.signatories import signing_status
-from mediation.cases import selectors
+from mediation.cases import selectors as case_selectors
 from mediation.cases.models import Dispute
-from mediation.kernel.choices import Outcome, SessionStatus, State
-from mediation.kernel.exceptions import NotFound, ServiceError
+from mediation.kernel.choices import Outcome, State
+from mediation.kernel.exceptions import Conflict, Forbidden, ServiceError
 from mediation.kernel.roles import scope_of
-from parties import accounts, otp
+from parties import accounts, otp, selectors
 from parties.forms import CodeForm, PhoneForm, SigningCodeRequestForm, SigningForm
-from parties.models import CaseParty
 from parties.personal_data import export_own_personal_data
 from parties.validators import mask_phone
 
@@ -96,7 +96,7 @@ class Step:
 def progress(dispute: Dispute) -> list[Step]:
     """The stages of the case, each done, current or still to come; a case that stopped short
     shows the stages it reached and then, in words, why it stopped."""
-    reached = set(dispute.log_entries.values_list("to_state", flat=True)) | {dispute.state}
+    reached = case_selectors.states_reached(dispute) | {dispute.state}
     # Cases made without a log (imports, tests) still show what their dates say.
     if dispute.accepted_at is not None:
         reached.add(State.ACCEPTED)
@@ -148,19 +148,6 @@ def portal_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResp
         return view(request, *args, **kwargs)
 
     return login_required(wrapper, login_url=PORTAL_LOGIN)
-
-
-def _my_disputes(user: Any) -> QuerySet[Dispute]:
-    return selectors.dispute_list(user).filter(
-        pk__in=CaseParty.objects.filter(party__user_id=user.pk).values("dispute_id")
-    )
-
-
-def _get_dispute(user: Any, pk: Any) -> Dispute:
-    try:
-        return _my_disputes(user).get(pk=pk)
-    except (Dispute.DoesNotExist, ValueError, TypeError) as exc:
-        raise Http404(_("No such dispute.")) from exc
 
 
 def _my_roles(dispute: Dispute, user: Any) -> list[str]:
@@ -218,24 +205,9 @@ def login_code(request: HttpRequest) -> HttpResponse:
 def cases(request: HttpRequest) -> HttpResponse:
     rows = [
         {"dispute": d, "roles": _my_roles(d, request.user), "steps": progress(d)}
-        for d in _my_disputes(request.user).order_by("-received_at", "-id")
+        for d in selectors.portal_disputes(request.user)
     ]
     return render(request, "parties/cases.html", {"rows": rows})
-
-
-def _agreement(dispute: Dispute) -> Agreement | None:
-    return (
-        Agreement.objects.filter(dispute=dispute, version__gt=0)
-        .prefetch_related(
-            Prefetch(
-                "obligations",
-                queryset=Obligation.objects.select_related(
-                    "payer__party", "payee__party"
-                ).prefetch_related("instalments"),
-            )
-        )
-        .first()
-    )
 
 
 def _case_response(
@@ -247,7 +219,7 @@ def _case_response(
     status: int = 200,
 ) -> HttpResponse:
     user_id = request.user.pk
-    agreement = _agreement(dispute)
+    agreement = document_selectors.agreement_with_terms(dispute, saved_only=True)
     statuses = signing_status(dispute) if agreement is not None else []
     to_sign = []
     if dispute.state == State.AGREED and agreement is not None:
@@ -272,9 +244,7 @@ def _case_response(
         {"kind": kind, "label": DocumentKind(kind).label}
         for kind in generation.available_kinds(dispute)
     ]
-    sessions = dispute.sessions.filter(
-        status=SessionStatus.SCHEDULED, scheduled_at__gte=timezone.now()
-    ).order_by("scheduled_at")
+    sessions = case_selectors.upcoming_sessions(dispute, timezone.now())
     context = {
         "dispute": dispute,
         "roles": _my_roles(dispute, request.user),
@@ -293,7 +263,7 @@ def _case_response(
 @require_safe
 @portal_required
 def case(request: HttpRequest, pk: int) -> HttpResponse:
-    return _case_response(request, _get_dispute(request.user, pk))
+    return _case_response(request, selectors.portal_dispute_get(request.user, pk))
 
 
 def _messages_of(exc: ValidationError) -> str:
@@ -306,7 +276,7 @@ def _messages_of(exc: ValidationError) -> str:
 @one_submission
 def signing_code(request: HttpRequest, pk: int) -> HttpResponse:
     """Send the signer a one-time code for the agreement (documents.services)."""
-    dispute = _get_dispute(request.user, pk)
+    dispute = selectors.portal_dispute_get(request.user, pk)
     form = SigningCodeRequestForm(request.POST)
     if not form.is_valid():
         return _case_response(request, dispute, error=_("Choose whom you sign for."), status=400)
@@ -316,10 +286,8 @@ def signing_code(request: HttpRequest, pk: int) -> HttpResponse:
         )
     except ValidationError as exc:
         return _case_response(request, dispute, error=_messages_of(exc), status=400)
-    except NotFound as exc:
-        raise Http404(exc.message) from exc
-    except ServiceError as exc:
-        fresh = _get_dispute(request.user, pk)
+    except (Conflict, Forbidden) as exc:
+        fresh = selectors.portal_dispute_get(request.user, pk)
         return _case_response(request, fresh, error=exc.message, status=exc.status_code)
     messages.success(
         request, _("A code has been sent to %(phone)s. Enter it below.") % {"phone": sent_to}
@@ -333,7 +301,7 @@ def signing_code(request: HttpRequest, pk: int) -> HttpResponse:
 @one_submission
 def sign(request: HttpRequest, pk: int) -> HttpResponse:
     """Sign online with the code (documents.services.record_signature)."""
-    dispute = _get_dispute(request.user, pk)
+    dispute = selectors.portal_dispute_get(request.user, pk)
     form = SigningForm(request.POST, auto_id=f"id_sign_{request.POST.get('signatory', '')}_%s")
     if not form.is_valid():
         return _case_response(request, dispute, failed=form, status=400)
@@ -355,10 +323,8 @@ def sign(request: HttpRequest, pk: int) -> HttpResponse:
             form.add_error("code", exc.error_dict["code"])
             return _case_response(request, dispute, failed=form, status=400)
         return _case_response(request, dispute, error=_messages_of(exc), status=400)
-    except NotFound as exc:
-        raise Http404(exc.message) from exc
-    except ServiceError as exc:
-        fresh = _get_dispute(request.user, pk)
+    except (Conflict, Forbidden) as exc:
+        fresh = selectors.portal_dispute_get(request.user, pk)
         return _case_response(request, fresh, error=exc.message, status=exc.status_code)
     if result.completed:
         messages.success(
@@ -373,12 +339,9 @@ def sign(request: HttpRequest, pk: int) -> HttpResponse:
 @portal_required
 def document_pdf(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
     """A document of one's own case, generated and signed the first time it is asked for."""
-    dispute = _get_dispute(request.user, pk)
+    dispute = selectors.portal_dispute_get(request.user, pk)
     lang = request.GET.get("lang") or DocumentLanguage.ZH_HANS
-    try:
-        document = generation.generate(dispute.pk, kind, lang)
-    except NotFound as exc:
-        raise Http404(exc.message) from exc
+    document = generation.generate(dispute.pk, kind, lang)
     try:
         data = generation.pdf_of(document)
     except ServiceError as exc:

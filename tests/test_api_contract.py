@@ -13,10 +13,10 @@ import jsonschema
 import pytest
 from django.core.management import call_command
 
-from mediation.api.serializers import TRANSITION_DATA
+from mediation.cases.workflow import STEPS
 from parties.validators import PHONE_PATTERN
 from tests.conftest import World, client_for
-from tests.mediation.api.test_api import spec_payload
+from tests.mediation.api.helpers import spec_payload
 from tests.mediation.helpers import SPEC_TRANSITIONS, dispute_in, right_actor, valid_data
 
 
@@ -191,15 +191,15 @@ def test_an_api_url_of_nothing_answers_json(world: World) -> None:
 
 
 @pytest.mark.parametrize(
-    "name", [name for name, (_doc, fields) in TRANSITION_DATA.items() if any(fields.values())]
+    "name", [name for name, step in STEPS.items() if any(i.required for i in step.inputs.values())]
 )
 def test_a_transitions_required_data_is_what_its_service_asks_for(world: World, name: str) -> None:
-    """The schema's per-transition bodies (mediation/api/serializers.py) and the service's own
-    checks agree: without its data, a transition the caller may take now is a 400 on a field
+    """The schema's per-transition bodies (from the steps' inputs) and the service's own checks
+    agree: without its data, a transition the caller may take now is a 400 on a field
     the schema marks required."""
     sources, _target = SPEC_TRANSITIONS[name]
     dispute = dispute_in(world, sorted(sources)[0])
-    required = {field for field, needed in TRANSITION_DATA[name][1].items() if needed}
+    required = {field for field, spec in STEPS[name].inputs.items() if spec.required}
     answer = client_for(right_actor(world, name)).post(
         f"/api/v1/disputes/{dispute.pk}/transitions/{name}/", {}, format="json"
     )

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from courts.labels import action_label
 from courts.models import (
     INBOUND_KINDS,
     OUTBOUND_KINDS,
@@ -20,7 +21,6 @@ from courts.models import (
     ReferralLog,
     ReferralState,
 )
-from courts.rules import action_label
 from documents.generation import available_kinds
 from mediation.cases.models import Dispute, MediationBody
 from mediation.cases.selectors import may_see_personal_data

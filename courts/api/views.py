@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, PolymorphicProxySerializer, extend_schema
@@ -26,11 +26,11 @@ from courts.api.serializers import (
     ReferralStepSerializer,
     ReferralTransitionInputSerializer,
 )
-from courts.models import INBOUND_KINDS, OUTBOUND_KINDS, Court, Referral
+from courts.models import INBOUND_KINDS, OUTBOUND_KINDS, Referral
 from mediation.kernel.api.pagination import ONE_CASE_LIST
+from mediation.kernel.api.steps import StepsMixin
 from mediation.kernel.exceptions import Forbidden
 from mediation.kernel.roles import scope_of
-from parties.models import CaseParty
 from parties.serializers import PartyInputSerializer
 
 CREATE_REQUEST = PolymorphicProxySerializer(
@@ -45,27 +45,38 @@ CREATE_REQUEST = PolymorphicProxySerializer(
 )
 
 
-class ReferralViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class ReferralViewSet(
+    StepsMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
     """Crossings between mediation bodies and courts, scoped to the caller's court or body."""
 
     serializer_class = ReferralDetailSerializer
     filterset_class = ReferralFilter
     http_method_names = ["get", "post", "head", "options"]
+    step_input_serializer = ReferralTransitionInputSerializer
 
     def get_queryset(self) -> QuerySet[Referral]:
-        return selectors.referral_list(self.request.user).prefetch_related(
-            Prefetch(
-                "dispute__case_parties",
-                queryset=CaseParty.objects.select_related("party").order_by("id"),
-            )
-        )
+        return selectors.referral_list_with_parties(self.request.user)
 
     def get_serializer_class(self) -> type[serializers.BaseSerializer]:
         return ReferralSerializer if self.action == "list" else ReferralDetailSerializer
 
-    def _detail(self, referral_id: Any, code: int = status.HTTP_200_OK) -> Response:
-        referral = self.get_queryset().get(pk=referral_id)
-        return Response(self.get_serializer(referral).data, status=code)
+    def detail_object(self, pk: Any) -> Referral:
+        return selectors.referral_get(self.request.user, pk, with_parties=True)
+
+    def available_steps(self, pk: Any) -> list[tuple[str, str]]:
+        referral = selectors.referral_get(self.request.user, pk)
+        names = selectors.available_referral_actions(referral, self.request.user)
+        return [(name, services.step_label(name)) for name in names]
+
+    def take(self, pk: Any, name: str, data: dict[str, Any], expected_state: Any) -> None:
+        services.take_referral_transition(
+            actor=self.request.user,
+            referral_id=pk,
+            name=name,
+            data=data,
+            expected_state=expected_state,
+        )
 
     @extend_schema(request=CREATE_REQUEST, responses={201: ReferralDetailSerializer})
     def create(self, request: Request) -> Response:
@@ -85,7 +96,7 @@ class ReferralViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
                 court=data["court"],
                 reason=data.get("reason", ""),
             )
-            return self._detail(referral.pk, status.HTTP_201_CREATED)
+            return self.detail_response(referral.pk, status.HTTP_201_CREATED)
         raise serializers.ValidationError(
             {"kind": [_("Choose delegation, entrustment, litigation or confirmation.")]}
         )
@@ -99,7 +110,7 @@ class ReferralViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
             court_id = scope_of(request.user).court_id
             if court_id is None:
                 raise Forbidden(_("Only a court can delegate or entrust a case."))
-            court = Court.objects.get(pk=court_id)
+            court = selectors.court_get(court_id)
         case = dict(data["dispute"])
         parties = [PartyInputSerializer.to_party_input(p) for p in case.pop("parties")]
         referral = services.delegate(
@@ -114,14 +125,12 @@ class ReferralViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
                 **{k: v for k, v in case.items() if v is not None},
             ),
         )
-        return self._detail(referral.pk, status.HTTP_201_CREATED)
+        return self.detail_response(referral.pk, status.HTTP_201_CREATED)
 
     @extend_schema(responses={200: ReferralStepSerializer(many=True)})
     @action(detail=True, methods=["get"], url_path="transitions", **ONE_CASE_LIST)
     def transitions(self, request: Request, pk: str) -> Response:
-        referral = selectors.referral_get(request.user, pk)
-        names = selectors.available_referral_actions(referral, request.user)
-        return Response([{"name": n, "label": services.step_label(n)} for n in names])
+        return self.steps_response(pk)
 
     @extend_schema(
         **split_by_name("ReferralStepInput", "name", REFERRAL_STEP_INPUTS),
@@ -130,18 +139,7 @@ class ReferralViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     )
     @action(detail=True, methods=["post"], url_path=r"transitions/(?P<name>[a-z_]+)")
     def take_transition(self, request: Request, pk: str, name: str) -> Response:
-        payload = ReferralTransitionInputSerializer(data=request.data)
-        payload.is_valid(raise_exception=True)
-        data = dict(payload.validated_data)
-        expected_state = data.pop("expected_state", None)
-        services.take_referral_transition(
-            actor=request.user,
-            referral_id=pk,
-            name=name,
-            data=data,
-            expected_state=expected_state,
-        )
-        return self._detail(pk)
+        return self.take_step_response(pk, name)
 
     @extend_schema(responses={200: ReferralLogSerializer(many=True)})
     @action(detail=True, methods=["get"], url_path="log", **ONE_CASE_LIST)

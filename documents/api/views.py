@@ -17,7 +17,7 @@ from rest_framework.views import APIView
 
 from config.observability import client_address
 from config.ratelimits import CodeEntryThrottle, CodeRequestThrottle
-from documents import generation, services
+from documents import generation, selectors, services
 from documents.api.serializers import (
     AgreementInputSerializer,
     AgreementSerializer,
@@ -27,7 +27,7 @@ from documents.api.serializers import (
     SigningCodeRequestSerializer,
     SigningCodeSentSerializer,
 )
-from documents.models import Agreement, Document, DocumentKind, DocumentLanguage
+from documents.models import DocumentKind, DocumentLanguage
 from documents.signatories import signing_status
 from mediation.cases.selectors import dispute_get
 from mediation.kernel.exceptions import NotFound
@@ -38,13 +38,7 @@ LANG_PARAMETER = OpenApiParameter(
 
 
 def _agreement_response(dispute: Any, code: int = status.HTTP_200_OK) -> Response:
-    agreement = (
-        Agreement.objects.prefetch_related(
-            "obligations__instalments", "obligations__payer__party", "obligations__payee__party"
-        )
-        .filter(dispute=dispute)
-        .first()
-    )
+    agreement = selectors.agreement_with_terms(dispute)
     if agreement is None:
         raise NotFound(_("This case has no agreement yet."))
     context = {"statuses": signing_status(dispute)}
@@ -143,7 +137,7 @@ class AgreementPreviewView(APIView):
     )
     def get(self, request: Request, dispute_id: int) -> HttpResponse:
         dispute = dispute_get(request.user, dispute_id)
-        if not Agreement.objects.filter(dispute=dispute).exists():
+        if not selectors.has_agreement(dispute):
             raise NotFound(_("This case has no agreement yet."))
         pdf = generation.preview_agreement(dispute, _lang(request))
         return _pdf(pdf, f"{dispute.reference}-draft.pdf")
@@ -155,7 +149,7 @@ class DocumentListView(APIView):
     @extend_schema(responses={200: DocumentSerializer(many=True)})
     def get(self, request: Request, dispute_id: int) -> Response:
         dispute = dispute_get(request.user, dispute_id)
-        stored = list(Document.objects.filter(dispute=dispute).order_by("kind", "lang", "version"))
+        stored = selectors.documents_of(dispute)
         items = [
             {
                 "kind": kind,

@@ -7,7 +7,7 @@ from mediation.cases.deadlines import due_soon_q, overdue_q
 from mediation.cases.models import Dispute
 from mediation.kernel.api.filtering import BooleanFilter, DateFilter, IdFilter
 from mediation.kernel.choices import Category, Channel, State, Track
-from parties.models import CaseParty
+from parties.selectors import dispute_ids_with_party_named
 
 
 class DisputeFilter(django_filters.FilterSet):
@@ -40,7 +40,8 @@ class DisputeFilter(django_filters.FilterSet):
         value = value.strip()
         if not value:
             return queryset
-        by_party = CaseParty.objects.filter(party__name__icontains=value).values("dispute_id")
         return queryset.filter(
-            Q(reference__icontains=value) | Q(title__icontains=value) | Q(pk__in=by_party)
+            Q(reference__icontains=value)
+            | Q(title__icontains=value)
+            | Q(pk__in=dispute_ids_with_party_named(value))
         )

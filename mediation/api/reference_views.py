@@ -4,7 +4,9 @@ import django_filters
 from django.db.models import QuerySet
 from rest_framework import serializers, viewsets
 
+from courts import selectors as court_selectors
 from courts.models import Court, CourtLevel
+from mediation.cases import selectors
 from mediation.cases.models import MediationBody, Mediator
 from mediation.kernel.api.filtering import BooleanFilter, IdFilter
 from mediation.kernel.choices import BodyKind, Track
@@ -58,8 +60,10 @@ class MediatorFilter(django_filters.FilterSet):
 
 class MediationBodyViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = MediationBodySerializer
-    queryset = MediationBody.objects.order_by("id")
     filterset_class = MediationBodyFilter
+
+    def get_queryset(self) -> QuerySet[MediationBody]:
+        return selectors.body_list()
 
 
 class MediatorViewSet(viewsets.ReadOnlyModelViewSet):
@@ -67,10 +71,12 @@ class MediatorViewSet(viewsets.ReadOnlyModelViewSet):
     filterset_class = MediatorFilter
 
     def get_queryset(self) -> QuerySet[Mediator]:
-        return Mediator.objects.select_related("user").order_by("id")
+        return selectors.mediator_list()
 
 
 class CourtViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = CourtSerializer
-    queryset = Court.objects.order_by("id")
     filterset_class = CourtFilter
+
+    def get_queryset(self) -> QuerySet[Court]:
+        return court_selectors.court_list()

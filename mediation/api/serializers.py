@@ -12,6 +12,7 @@ from courts.models import Court
 from mediation.cases.minutes import NO_MINUTES
 from mediation.cases.models import Dispute, MediationBody, MediationSession, Mediator, TransitionLog
 from mediation.cases.selectors import may_see_personal_data
+from mediation.cases.workflow import STEPS, Step
 from mediation.kernel.api.fields import AmountField, ChoiceLabelField, MomentField, label_of
 from mediation.kernel.choices import (
     Category,
@@ -137,8 +138,8 @@ class DisputeSerializer(serializers.ModelSerializer):
     def to_representation(self, instance: Dispute) -> dict[str, Any]:
         """The declared fields, written out: DRF's field-by-field loop (attribute paths, skip
         checks, a method lookup per field) and building the fields for every request were most
-        of a list page's time at a million cases. `tests/mediation/api/test_api.py` holds
-        this equal to the generic loop."""
+        of a list page's time at a million cases. `tests/mediation/api/test_api_disputes.py`
+        holds this equal to the generic loop."""
         mediator = instance.mediator
         today = timezone.localdate()
         return {
@@ -269,63 +270,28 @@ _TRANSITION_FIELDS: dict[str, Any] = {
     ),
 }
 
-# What each transition takes (True: required), as its preparer (mediation/cases/services/
-# preparers.py) reads
-# it. The API validates with `TransitionInputSerializer` and leaves these checks to the service,
-# so that a transition not possible now is a 409 whatever its data; the schema documents one
-# operation per transition with these bodies (config/schema.py).
-TRANSITION_DATA: dict[str, tuple[str, dict[str, bool]]] = {
-    "accept": ("Accept the case (registered → accepted).", {"reason": False}),
-    "decline": ("Decline the case, with the reason.", {"reason": True}),
-    "assign": (
-        "Assign a mediator (and the track, else the body's).",
-        {"mediator": True, "track": False, "reason": False},
-    ),
-    "reassign": (
-        "Move the case to another mediator, track or body, with the reason.",
-        {"reason": True, "mediator": True, "body": False, "track": False},
-    ),
-    "start": ("Start mediating (a session is scheduled or held).", {"reason": False}),
-    "draft_agreement": (
-        "Record the agreement: its terms, unless the agreement already has clauses or obligations.",
-        {"terms": False, "reason": False},
-    ),
-    "revise": ("Reopen the agreement for changes, with the reason.", {"reason": True}),
-    "sign": ("Record the agreement as signed by everyone.", {"reason": False}),
-    "apply_confirmation": (
-        "Apply to a court for judicial confirmation.",
-        {"court": True, "reason": False},
-    ),
-    "confirm": (
-        "The court confirms the agreement (its 民特 ruling).",
-        {"case_number": True, "reason": False},
-    ),
-    "deny_confirmation": (
-        "The court denies confirmation, with the reason.",
-        {"reason": True, "case_number": False},
-    ),
-    "fail": ("Mediation failed, with the reason.", {"reason": True}),
-    "refer_to_court": ("Refer the failed case to a court.", {"court": True, "reason": False}),
-    "withdraw": ("The applicant withdraws, with the reason.", {"reason": True}),
-    "close": ("Close the case, recording its outcome.", {"outcome": True, "reason": False}),
-}
 
+def _transition_input(step: Step) -> type[serializers.Serializer]:
+    """A transition's request body, from the inputs of its step (`mediation.cases.workflow`).
 
-def _transition_input(name: str, doc: str, fields: dict[str, bool]) -> type[serializers.Serializer]:
+    It checks only types and choices: what a step requires is the service's to say, so that a
+    step not possible now is a 409 whatever its data."""
     attrs: dict[str, Any] = {
-        field: _TRANSITION_FIELDS[field](required) for field, required in fields.items()
+        field: _TRANSITION_FIELDS[field](spec.required) for field, spec in step.inputs.items()
     }
     attrs["expected_state"] = serializers.ChoiceField(
         choices=State.choices,
         required=False,
         help_text="The state the caller saw; a different current state answers 409.",
     )
-    class_name = "".join(part.title() for part in name.split("_")) + "TransitionInputSerializer"
-    return type(class_name, (serializers.Serializer,), {"__doc__": doc, **attrs})
+    class_name = (
+        "".join(part.title() for part in step.name.split("_")) + "TransitionInputSerializer"
+    )
+    return type(class_name, (serializers.Serializer,), {"__doc__": step.doc, **attrs})
 
 
 TRANSITION_INPUTS: dict[str, type[serializers.Serializer]] = {
-    name: _transition_input(name, doc, fields) for name, (doc, fields) in TRANSITION_DATA.items()
+    name: _transition_input(step) for name, step in STEPS.items()
 }
 
 

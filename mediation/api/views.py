@@ -29,15 +29,19 @@ from mediation.cases.minutes import minutes_reader
 from mediation.cases.models import Dispute
 from mediation.kernel.api.filtering import StrictOrderingFilter
 from mediation.kernel.api.pagination import ONE_CASE_LIST
+from mediation.kernel.api.steps import StepsMixin
+from parties import services as party_services
 from parties.serializers import CasePartySerializer, PartyInputSerializer, party_input_schema
 
 
 class DisputeViewSet(
+    StepsMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     viewsets.GenericViewSet,
 ):
     serializer_class = DisputeSerializer
+    step_input_serializer = TransitionInputSerializer
     filterset_class = DisputeFilter
     filter_backends = [*viewsets.GenericViewSet.filter_backends, StrictOrderingFilter]
     ordering_fields = ["received_at", "deadline", "reference", "state", "accepted_at"]
@@ -46,14 +50,29 @@ class DisputeViewSet(
     def get_queryset(self) -> QuerySet[Dispute]:
         return selectors.dispute_list(self.request.user)
 
-    def _detail(self, dispute_id: Any, code: int = status.HTTP_200_OK) -> Response:
-        dispute = selectors.dispute_get(self.request.user, dispute_id)
-        return Response(self.get_serializer(dispute).data, status=code)
+    def detail_object(self, pk: Any) -> Dispute:
+        return selectors.dispute_get(self.request.user, pk)
+
+    def available_steps(self, pk: Any) -> list[tuple[str, str]]:
+        dispute = selectors.dispute_get(self.request.user, pk)
+        return [
+            (t.name, services.transition_label(t.name))
+            for t in selectors.available_transitions(dispute, self.request.user)
+        ]
+
+    def take(self, pk: Any, name: str, data: dict[str, Any], expected_state: Any) -> None:
+        services.take_transition(
+            actor=self.request.user,
+            dispute_id=pk,
+            name=name,
+            data=data,
+            expected_state=expected_state,
+        )
 
     def retrieve(self, request: Request, pk: str) -> Response:
         # By the selector, not `get_object`, which runs the list's filters first (a FilterSet
         # and its form built per request: a tenth of a detail's time, bench/load.py).
-        return self._detail(pk)
+        return self.detail_response(pk)
 
     @extend_schema(request=DisputeCreateSerializer, responses={201: DisputeSerializer})
     def create(self, request: Request) -> Response:
@@ -67,23 +86,19 @@ class DisputeViewSet(
                 **{k: v for k, v in data.items() if v is not None}, parties=parties
             ),
         )
-        return self._detail(dispute.pk, status.HTTP_201_CREATED)
+        return self.detail_response(dispute.pk, status.HTTP_201_CREATED)
 
     @extend_schema(request=DisputeUpdateSerializer, responses={200: DisputeSerializer})
     def partial_update(self, request: Request, pk: str) -> Response:
         payload = DisputeUpdateSerializer(data=request.data, partial=True)
         payload.is_valid(raise_exception=True)
         services.update_dispute(actor=request.user, dispute_id=pk, changes=payload.validated_data)
-        return self._detail(pk)
+        return self.detail_response(pk)
 
     @extend_schema(responses={200: TransitionSerializer(many=True)})
     @action(detail=True, methods=["get"], url_path="transitions", **ONE_CASE_LIST)
     def transitions(self, request: Request, pk: str) -> Response:
-        dispute = selectors.dispute_get(request.user, pk)
-        available = selectors.available_transitions(dispute, request.user)
-        return Response(
-            [{"name": t.name, "label": services.transition_label(t.name)} for t in available]
-        )
+        return self.steps_response(pk)
 
     @extend_schema(
         **split_by_name("DisputeTransitionInput", "name", TRANSITION_INPUTS),
@@ -92,18 +107,7 @@ class DisputeViewSet(
     )
     @action(detail=True, methods=["post"], url_path=r"transitions/(?P<name>[a-z_]+)")
     def take_transition(self, request: Request, pk: str, name: str) -> Response:
-        payload = TransitionInputSerializer(data=request.data)
-        payload.is_valid(raise_exception=True)
-        data = dict(payload.validated_data)
-        expected_state = data.pop("expected_state", None)
-        services.take_transition(
-            actor=request.user,
-            dispute_id=pk,
-            name=name,
-            data=data,
-            expected_state=expected_state,
-        )
-        return self._detail(pk)
+        return self.take_step_response(pk, name)
 
     @extend_schema(methods=["GET"], responses={200: CasePartySerializer(many=True)})
     @extend_schema(
@@ -121,7 +125,7 @@ class DisputeViewSet(
             )
         payload = PartyInputSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        created = services.add_parties(
+        created = party_services.add_parties(
             actor=request.user,
             dispute_id=pk,
             parties=[PartyInputSerializer.to_party_input(payload.validated_data)],
@@ -140,7 +144,7 @@ class DisputeViewSet(
         dispute = selectors.dispute_get(request.user, pk)
         context = {"minutes_reader": minutes_reader(request.user, dispute)}
         if request.method == "GET":
-            sessions = dispute.sessions.prefetch_related("mediators", "attendees")
+            sessions = selectors.dispute_sessions(dispute)
             return Response(SessionSerializer(sessions, many=True, context=context).data)
         payload = SessionCreateSerializer(data=request.data)
         payload.is_valid(raise_exception=True)

@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime
 import re
 from collections.abc import Iterable
+from typing import Any
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -26,7 +27,9 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from mediation.cases.models import MediationSession, Mediator, new_calendar_token
+from mediation.cases.selectors import dispute_get
 from mediation.kernel.choices import SessionKind, SessionStatus
+from mediation.kernel.exceptions import NotFound
 from parties.validators import mask_id_number, mask_phone
 
 CRLF = "\r\n"
@@ -209,6 +212,25 @@ def with_people(queryset: QuerySet[MediationSession]) -> QuerySet[MediationSessi
     """What an event shows, in a fixed number of queries."""
     return queryset.select_related("dispute__body").prefetch_related(
         "mediators__user", "attendees__party"
+    )
+
+
+def calendar_session(user: Any, session_id: Any) -> MediationSession:
+    """A session with what its event shows, of a case the user may see; NotFound otherwise, as
+    for the case itself."""
+    session = with_people(MediationSession.objects.filter(pk=session_id)).first()
+    if session is None:
+        raise NotFound(_("No such session."))
+    dispute_get(user, session.dispute_id)
+    return session
+
+
+def feed_mediator(token: str) -> Mediator | None:
+    """The mediator whose feed the token addresses, while they and their account are active."""
+    return (
+        Mediator.objects.select_related("user")
+        .filter(calendar_token=token, active=True, user__is_active=True)
+        .first()
     )
 
 

@@ -16,14 +16,12 @@ from django.utils.cache import patch_cache_control
 from django.views.decorators.http import require_safe
 
 from mediation.calendar.ics import (
+    calendar_session,
+    feed_mediator,
     mediator_calendar,
     session_calendar,
     session_filename,
-    with_people,
 )
-from mediation.cases.models import MediationSession, Mediator
-from mediation.cases.selectors import dispute_get
-from mediation.kernel.exceptions import NotFound
 
 ICS_CONTENT_TYPE = "text/calendar; charset=utf-8"
 
@@ -40,23 +38,13 @@ def _ics_response(text: str, filename: str) -> HttpResponse:
 @login_required
 @require_safe
 def session_ics(request: HttpRequest, pk: int) -> HttpResponse:
-    session = with_people(MediationSession.objects.filter(pk=pk)).first()
-    if session is None:
-        raise Http404
-    try:
-        dispute_get(request.user, session.dispute_id)
-    except NotFound as exc:
-        raise Http404 from exc
+    session = calendar_session(request.user, pk)
     return _ics_response(session_calendar(session), session_filename(session))
 
 
 @require_safe
 def mediator_feed(request: HttpRequest, token: str) -> HttpResponse:
-    mediator = (
-        Mediator.objects.select_related("user")
-        .filter(calendar_token=token, active=True, user__is_active=True)
-        .first()
-    )
+    mediator = feed_mediator(token)
     if mediator is None:
         raise Http404
     return _ics_response(mediator_calendar(mediator), "fengqiao-sessions.ics")

@@ -18,11 +18,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from courts.models import Referral
 from mediation.cases.models import Dispute, MediationSession
 from mediation.kernel.choices import SessionKind
 from mediation.kernel.roles import Role, scope_of
-from parties.models import CaseParty
 
 
 @dataclass(frozen=True)
@@ -62,12 +60,12 @@ def minutes_reader(user: Any, dispute: Dispute) -> MinutesReader:
     if scope.court_id is not None and scope.has(Role.COURT):
         with_court = (
             dispute.court_id == scope.court_id
-            or Referral.objects.filter(dispute=dispute, court_id=scope.court_id).exists()
+            or dispute.referrals.filter(court_id=scope.court_id).exists()
         )
         if with_court:
             return MinutesReader(joint_sessions=True)
     if scope.is_portal_user:
-        roles = CaseParty.objects.filter(dispute=dispute, party__user_id=scope.user_id)
+        roles = dispute.case_parties.filter(party__user_id=scope.user_id)
         attends_as = {
             role
             for pk, represents in roles.values_list("pk", "represents_id")

@@ -18,6 +18,7 @@ from mediation.cases.deadlines import court_deadline_days, deadline_dates, due_s
 from mediation.kernel.append_only import StateLog
 from mediation.kernel.choices import (
     COURT_CHANNELS,
+    INBOUND_KINDS,
     OPEN_STATES,
     BodyKind,
     Category,
@@ -325,6 +326,18 @@ class Dispute(ConcurrentTransitionMixin, models.Model):
         if days is not None:
             self.set_deadline(self.received_at, days)
 
+    def delegating_court(self) -> Any:
+        """The court that delegated or entrusted the case (`courts.Court`), if one did."""
+        if self.channel not in COURT_CHANNELS:
+            return None
+        referral = (
+            self.referrals.filter(kind__in=INBOUND_KINDS)
+            .select_related("court")
+            .order_by("sent_at", "id")
+            .first()
+        )
+        return referral.court if referral else self.court
+
     def _conclude(self, outcome: str, on: datetime.date) -> None:
         self.outcome = outcome
         self.concluded_at = on
@@ -341,7 +354,6 @@ class Dispute(ConcurrentTransitionMixin, models.Model):
             rules.has_court_reference_if_court_case,
         ],
         permission=rules.can_accept,
-        custom={"label": _("Accept")},
     )
     def accept(self, *, on: datetime.date) -> None:
         self.accepted_at = on
@@ -355,7 +367,6 @@ class Dispute(ConcurrentTransitionMixin, models.Model):
         source=State.REGISTERED,
         target=State.DECLINED,
         permission=rules.can_decline,
-        custom={"label": _("Decline")},
     )
     def decline(self, *, on: datetime.date) -> None:
         self._conclude(Outcome.DECLINED, on)
@@ -365,7 +376,6 @@ class Dispute(ConcurrentTransitionMixin, models.Model):
         source=State.ACCEPTED,
         target=State.ASSIGNED,
         permission=rules.can_assign,
-        custom={"label": _("Assign")},
     )
     def assign(self, *, mediator: Mediator, track: str) -> None:
         self.mediator = mediator
@@ -376,7 +386,6 @@ class Dispute(ConcurrentTransitionMixin, models.Model):
         source=[State.ASSIGNED, State.MEDIATING],
         target=State.ASSIGNED,
         permission=rules.can_assign,
-        custom={"label": _("Reassign")},
     )
     def reassign(self, *, body: MediationBody, mediator: Mediator, track: str) -> None:
         # The deadline set at acceptance stays: moving the case does not restart its clock.
@@ -390,7 +399,6 @@ class Dispute(ConcurrentTransitionMixin, models.Model):
         target=State.MEDIATING,
         conditions=[rules.has_session],
         permission=rules.can_mediate,
-        custom={"label": _("Start mediation")},
     )
     def start(self) -> None:
         pass
@@ -401,7 +409,6 @@ class Dispute(ConcurrentTransitionMixin, models.Model):
         target=State.AGREED,
         conditions=[rules.has_agreement_terms],
         permission=rules.can_mediate,
-        custom={"label": _("Record agreement")},
     )
     def draft_agreement(self) -> None:
         pass
@@ -411,7 +418,6 @@ class Dispute(ConcurrentTransitionMixin, models.Model):
         source=State.AGREED,
         target=State.MEDIATING,
         permission=rules.can_mediate,
-        custom={"label": _("Revise agreement")},
     )
     def revise(self) -> None:
         pass
@@ -422,7 +428,6 @@ class Dispute(ConcurrentTransitionMixin, models.Model):
         target=State.SIGNED,
         conditions=[rules.all_signatories_signed],
         permission=rules.system_only,
-        custom={"label": _("Sign")},
     )
     def sign(self, *, on: datetime.date) -> None:
         self.signed_at = on
@@ -434,7 +439,6 @@ class Dispute(ConcurrentTransitionMixin, models.Model):
         target=State.CONFIRMING,
         conditions=[rules.within_confirmation_window],
         permission=rules.can_apply_confirmation,
-        custom={"label": _("Apply for judicial confirmation")},
     )
     def apply_confirmation(self, *, court: Any) -> None:
         self.court = court
@@ -445,7 +449,6 @@ class Dispute(ConcurrentTransitionMixin, models.Model):
         target=State.CONFIRMED,
         conditions=[rules.court_has_received_confirmation],
         permission=rules.can_decide_confirmation,
-        custom={"label": _("Confirm")},
     )
     def confirm(self) -> None:
         # The ruling number (民特) is kept on the confirmation referral, not over the case's
@@ -458,7 +461,6 @@ class Dispute(ConcurrentTransitionMixin, models.Model):
         target=State.MEDIATING,
         conditions=[rules.court_has_received_confirmation],
         permission=rules.can_decide_confirmation,
-        custom={"label": _("Deny confirmation")},
     )
     def deny_confirmation(self) -> None:
         # Back to mediation: the earlier success no longer stands (People's Mediation Law art. 33).
@@ -471,7 +473,6 @@ class Dispute(ConcurrentTransitionMixin, models.Model):
         source=[State.ASSIGNED, State.MEDIATING, State.AGREED],
         target=State.FAILED,
         permission=rules.can_fail,
-        custom={"label": _("Mediation failed")},
     )
     def fail(self, *, on: datetime.date) -> None:
         self._conclude(Outcome.FAILURE, on)
@@ -481,7 +482,6 @@ class Dispute(ConcurrentTransitionMixin, models.Model):
         source=State.FAILED,
         target=State.REFERRED,
         permission=rules.can_refer,
-        custom={"label": _("Refer to court")},
     )
     def refer_to_court(self, *, court: Any) -> None:
         self.court = court
@@ -491,7 +491,6 @@ class Dispute(ConcurrentTransitionMixin, models.Model):
         source=list(OPEN_STATES),
         target=State.WITHDRAWN,
         permission=rules.can_withdraw,
-        custom={"label": _("Withdraw")},
     )
     def withdraw(self, *, on: datetime.date) -> None:
         self._conclude(Outcome.WITHDRAWN, on)
@@ -501,30 +500,9 @@ class Dispute(ConcurrentTransitionMixin, models.Model):
         source=[State.SIGNED, State.CONFIRMED, State.FAILED, State.REFERRED],
         target=State.CLOSED,
         permission=rules.can_close,
-        custom={"label": _("Close")},
     )
     def close(self, *, outcome: str) -> None:
         self.close_outcome = outcome
-
-
-# Names of every transition, in the order of SPEC §3.
-TRANSITION_NAMES = (
-    "accept",
-    "decline",
-    "assign",
-    "reassign",
-    "start",
-    "draft_agreement",
-    "revise",
-    "sign",
-    "apply_confirmation",
-    "confirm",
-    "deny_confirmation",
-    "fail",
-    "refer_to_court",
-    "withdraw",
-    "close",
-)
 
 
 class TransitionLog(StateLog):

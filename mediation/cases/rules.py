@@ -15,9 +15,8 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from mediation.kernel.choices import COURT_CHANNELS
+from mediation.kernel.choices import COURT_CHANNELS, PRINCIPAL_ROLES, PartyRole
 from mediation.kernel.roles import scope_of
-from parties.models import PRINCIPAL_ROLES, PartyRole
 
 if TYPE_CHECKING:
     from mediation.cases.models import Dispute
@@ -67,19 +66,22 @@ def has_session(dispute: Dispute) -> bool:
     return dispute.sessions.exclude(status=SessionStatus.CANCELLED).exists()
 
 
+def agreement_of(dispute: Dispute) -> Any:
+    """The case's agreement (`documents.Agreement`), read afresh through its relation, or None."""
+    model = dispute._meta.get_field("agreement").related_model
+    return model.objects.filter(dispute=dispute).first()
+
+
 @guard(_("The agreement has no clause or obligation yet."))
 def has_agreement_terms(dispute: Dispute) -> bool:
-    # Imported here: documents' models load after this module (it is imported by the models).
-    from documents.agreements import has_terms
-
-    return has_terms(dispute)
+    agreement = agreement_of(dispute)
+    return agreement is not None and agreement.has_terms()
 
 
 @guard(_("Not every required party has signed the agreement."))
 def all_signatories_signed(dispute: Dispute) -> bool:
-    from documents.signatories import all_signed
-
-    return all_signed(dispute)
+    agreement = agreement_of(dispute)
+    return agreement is not None and agreement.is_signed_by_all()
 
 
 @guard(_("The 30 days for applying for judicial confirmation have passed."))

@@ -28,7 +28,7 @@ transaction write at a time anyway.
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 from django.apps import apps
@@ -390,6 +390,21 @@ def cases_in(
     if mediator_id is not None:
         slices = slices.filter(mediator_id=mediator_id)
     return slices.aggregate(n=Coalesce(Sum("cases"), 0))["n"]
+
+
+def cases_matching(*, body_id: int | None, filters: Mapping[str, Any] | None) -> int | None:
+    """`cases_in` for a list's filters (category, track, channel, mediator: name → value, the
+    mediator as its row), or None when `filters` is None: filters the slices do not keep."""
+    if filters is None:
+        return None
+    mediator = filters.get("mediator")
+    return cases_in(
+        body_id=body_id,
+        category=filters.get("category", ""),
+        track=filters.get("track", ""),
+        channel=filters.get("channel", ""),
+        mediator_id=mediator.pk if mediator else None,
+    )
 
 
 # --- signals: every save() of a dispute ----------------------------------------------------------

@@ -37,9 +37,8 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 
 from config.db_routers import replica_reads
-from mediation.cases.models import MediationBody
+from mediation.cases import selectors
 from mediation.figures import dashboard, slices, stats
-from mediation.kernel.exceptions import Forbidden
 from mediation.kernel.roles import scope_of
 
 PAGE_SIZE = 50
@@ -74,24 +73,16 @@ class RangeForm(forms.Form):
         )
 
 
-def _refused(request: HttpRequest) -> HttpResponse | None:
-    """403 for users who may not read figures (courts, parties, users without a role)."""
-    try:
-        stats.disputes_counted_for(request.user)
-    except Forbidden as exc:
-        return render(request, "mediation/forbidden.html", {"message": exc.message}, status=403)
-    return None
+def _check_may_read(user: Any) -> None:
+    """Forbidden (403) for users who may not read figures (courts, parties, users without a
+    role), answered by `mediation.kernel.pages`."""
+    stats.disputes_counted_for(user)
 
 
 def _scope_label(user: Any) -> str:
     if dashboard.reads_all_bodies(user):
         return gettext("All mediation bodies")
-    return (
-        MediationBody.objects.filter(pk=scope_of(user).body_id)
-        .values_list("name", flat=True)
-        .first()
-        or ""
-    )
+    return selectors.body_name(scope_of(user).body_id)
 
 
 # --- the page ------------------------------------------------------------------------------------
@@ -102,9 +93,7 @@ def _scope_label(user: Any) -> str:
 @replica_reads
 def page(request: HttpRequest) -> HttpResponse:
     """The dashboard; `?table=<name>&format=csv|xlsx` exports one of its tables."""
-    refused = _refused(request)
-    if refused is not None:
-        return refused
+    _check_may_read(request.user)
     today = timezone.localdate()
     form = RangeForm(request.GET)
     tables = [spec.name for spec in dashboard.tables_for(request.user)]
@@ -219,9 +208,7 @@ def _listed(user: Any, rows: list[dashboard.CaseRow]) -> list[ListedCase]:
 @replica_reads
 def cases(request: HttpRequest) -> HttpResponse:
     """The cases behind one number: `?figure=success&category=traffic&from=…&to=…`."""
-    refused = _refused(request)
-    if refused is not None:
-        return refused
+    _check_may_read(request.user)
     today = timezone.localdate()
     form = RangeForm(request.GET)
     figure = request.GET.get("figure") or "all"

@@ -132,3 +132,67 @@ class SessionKind(models.TextChoices):
     # would go) is confidential to it and the mediation's staff (SPEC §11).
     JOINT = "joint", _("Joint session (all sides)")
     CAUCUS = "caucus", _("Caucus (one side only)")
+
+
+# --- parties' roles in a case -------------------------------------------------------------------
+
+
+class PartyRole(models.TextChoices):
+    APPLICANT = "applicant", _("Applicant")
+    RESPONDENT = "respondent", _("Respondent")
+    THIRD_PARTY = "third_party", _("Third party")
+    AGENT = "agent", _("Agent")
+    GUARDIAN = "guardian", _("Guardian")
+
+
+# Roles that stand for themselves; agents and guardians act for one of these.
+PRINCIPAL_ROLES = (PartyRole.APPLICANT, PartyRole.RESPONDENT, PartyRole.THIRD_PARTY)
+REPRESENTATIVE_ROLES = (PartyRole.AGENT, PartyRole.GUARDIAN)
+
+
+# --- courts and court linkage (诉调对接) ----------------------------------------------------------
+
+
+class CourtLevel(models.TextChoices):
+    SUPREME = "supreme", _("Supreme People's Court")
+    HIGH = "high", _("High People's Court")
+    INTERMEDIATE = "intermediate", _("Intermediate People's Court")
+    BASIC = "basic", _("Basic People's Court")
+
+
+class ReferralKind(models.TextChoices):
+    DELEGATION = "delegation", _("Pre-filing delegation")  # 诉前委派, court → body
+    ENTRUSTMENT = "entrustment", _("In-litigation entrustment")  # 诉中委托, court → body
+    LITIGATION = "litigation", _("Referral to litigation")  # 转诉讼, body → court
+    CONFIRMATION = "confirmation", _("Judicial confirmation application")  # 司法确认, body → court
+
+
+# Cases a court sends to a body; the others go from a body to a court.
+INBOUND_KINDS = frozenset({ReferralKind.DELEGATION, ReferralKind.ENTRUSTMENT})
+OUTBOUND_KINDS = frozenset({ReferralKind.LITIGATION, ReferralKind.CONFIRMATION})
+
+
+class ReferralState(models.TextChoices):
+    SENT = "sent", _("Sent")
+    RECEIVED = "received", _("Received")
+    FILED = "filed", _("Filed")  # litigation only: the court has opened its case (立案)
+    DECIDED = "decided", _("Decided")
+    RETURNED = "returned", _("Returned")
+
+
+OPEN_REFERRAL_STATES = (ReferralState.SENT, ReferralState.RECEIVED, ReferralState.FILED)
+
+
+class ReferralDecision(models.TextChoices):
+    # delegation / entrustment: what the body reports back to the court
+    MEDIATED = "mediated", _("Mediated successfully")
+    NOT_MEDIATED = "not_mediated", _("Mediation failed")
+    WITHDRAWN = "withdrawn", _("Withdrawn by the applicant")
+    # litigation: how the court disposed of the case
+    JUDGMENT = "judgment", _("Judgment")
+    COURT_MEDIATION = "court_mediation", _("Court mediation")
+    SUIT_WITHDRAWN = "suit_withdrawn", _("Suit withdrawn")
+    DISMISSED = "dismissed", _("Dismissed")
+    # confirmation: the court's ruling
+    CONFIRMED = "confirmed", _("Agreement confirmed as valid")
+    DENIED = "denied", _("Application denied")

@@ -14,19 +14,24 @@ from typing import Any
 from django import forms
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_safe
 
 from config.formtokens import one_submission
+from mediation.kernel.exceptions import Forbidden
 from mediation.kernel.roles import scope_of
+from mediation.ledger import selectors
 from mediation.ledger.columns import CHINESE_HEADERS, COLUMNS, column_label
-from mediation.ledger.importer import LedgerFileError, check_xlsx, may_import, too_large
-from mediation.ledger.models import LedgerImport
-from mediation.ledger.tasks import run_ledger_import
+from mediation.ledger.importer import (
+    LedgerFileError,
+    check_xlsx,
+    may_import,
+    too_large,
+)
+from mediation.ledger.tasks import queue_import
 
 # What a CSV or XLSX starts with; anything with NUL bytes in its first block that is not a ZIP
 # (XLSX) is refused at once. The importer checks the whole file again.
@@ -76,40 +81,32 @@ class LedgerUploadForm(forms.Form):
         return upload
 
 
-def _refusal(request: HttpRequest) -> HttpResponse | None:
-    """None for those who may import; 403 for other body staff; 404 for everyone else."""
-    if may_import(request.user):
-        return None
-    if not scope_of(request.user).is_body_staff:
+def _check_may_import(user: Any) -> None:
+    """Nothing for those who may import; 403 for other body staff; 404 for everyone else."""
+    if may_import(user):
+        return
+    if not scope_of(user).is_body_staff:
         raise Http404
-    message = _("Only a body's directors may import its ledger.")
-    return render(request, "mediation/forbidden.html", {"message": message}, status=403)
+    raise Forbidden(_("Only a body's directors may import its ledger."))
 
 
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
 @one_submission
 def upload(request: HttpRequest) -> HttpResponse:
-    refusal = _refusal(request)
-    if refusal is not None:
-        return refusal
+    _check_may_import(request.user)
     form = LedgerUploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
-        upload_file = form.cleaned_data["file"]
-        record = LedgerImport.objects.create(
-            uploaded_by=request.user,
-            file_name=upload_file.name[:255],
-            file=upload_file,
-            file_size=upload_file.size,
+        record = queue_import(
+            form.cleaned_data["file"],
+            actor=request.user,
             dry_run=form.cleaned_data["dry_run"],
             all_or_nothing=form.cleaned_data["mode"] == "all",
         )
-        transaction.on_commit(lambda: run_ledger_import.delay(record.pk))
         return redirect("workbench:ledger_import", pk=record.pk)
-    recent = LedgerImport.objects.filter(uploaded_by=request.user)[:10]
     context = {
         "form": form,
-        "recent": recent,
+        "recent": selectors.recent_imports(request.user),
         "columns": [(name, chinese) for chinese, name in CHINESE_HEADERS.items()],
         "max_bytes": settings.FENGQIAO_LEDGER_MAX_BYTES,
     }
@@ -117,18 +114,10 @@ def upload(request: HttpRequest) -> HttpResponse:
     return render(request, "mediation/ledger_upload.html", context, status=status)
 
 
-def _own_import(request: HttpRequest, pk: int) -> LedgerImport:
-    """An import's report is its uploader's (and the superusers'); 404 for anyone else."""
-    imports = LedgerImport.objects.all()
-    if not request.user.is_superuser:
-        imports = imports.filter(uploaded_by=request.user)
-    return get_object_or_404(imports, pk=pk)
-
-
 @login_required
 @require_safe
 def report(request: HttpRequest, pk: int) -> HttpResponse:
-    record = _own_import(request, pk)
+    record = selectors.import_get(request.user, pk)
     errors = [{**error, "column_label": column_label(error["column"])} for error in record.errors]
     context = {"record": record, "errors": errors, "columns": COLUMNS}
     if request.htmx:
@@ -140,7 +129,7 @@ def report(request: HttpRequest, pk: int) -> HttpResponse:
 @require_safe
 def errors_csv(request: HttpRequest, pk: int) -> HttpResponse:
     """The report's row errors as CSV (UTF-8 with BOM, so Excel reads the Chinese)."""
-    record = _own_import(request, pk)
+    record = selectors.import_get(request.user, pk)
     buffer = io.StringIO()
     buffer.write("\ufeff")
     writer = csv.writer(buffer)

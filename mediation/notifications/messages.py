@@ -2,27 +2,22 @@
 SMS through `documents.sms` (FENGQIAO_SMS_BACKEND). The development backends write to the
 server's output and log.
 
-Events, hooks and who hears of them:
+Who hears of what (the receivers in `mediation.notifications.receivers` decide when):
 
-- `assign`, `reassign` (`after_transition`): the assigned mediator, by e-mail;
-- a session scheduled (`after_session_scheduled`): the attending parties by SMS (time, and place
-  or link) and the session's mediators by e-mail with the `.ics` attached;
-- `draft_agreement` (`after_transition`): every party with a phone by SMS, and parties' portal
-  accounts with an e-mail address;
-- a litigation referral or confirmation application sent (`after_referral_step`): the court's
-  staff, by e-mail;
-- a delegation or entrustment sent by a court (`after_referral_step`): the body's clerks and
-  directors, by e-mail;
-- a court recording receipt of a body's referral (`after_referral_step`): the case's mediator,
-  by e-mail.
+- a mediator assigned or reassigned: the assigned mediator, by e-mail;
+- a session scheduled: the attending parties by SMS (time, and place or link) and the session's
+  mediators by e-mail with the `.ics` attached;
+- the agreement recorded: every party with a phone by SMS, and parties' portal accounts with an
+  e-mail address;
+- a litigation referral or confirmation application sent: the court's staff, by e-mail;
+- a delegation or entrustment sent by a court: the body's clerks and directors, by e-mail;
+- a court recording receipt of a body's referral: the case's mediator, by e-mail.
 
-The hooks run inside the business transaction and only note what happened; messages are built
-and sent once it commits (`transaction.on_commit`), so a rolled-back or refused step sends
-nothing. Sending never fails the step: every error is logged with the address masked. Messages
+The messages are built here, after the commit, by `deliver` (run by the task): they read the case
+afresh. Sending never fails the step: every error is logged with the address masked. Messages
 are in the site's language (Chinese), short, and carry no ID or phone numbers (free text such as
-titles is masked too, in case someone typed a number into it). Events stamped more than
-STALE_AFTER ago are history being replayed (demo data, imports) and announce nothing; so do
-sessions whose time has passed. FENGQIAO_NOTIFICATIONS = False turns everything off.
+titles is masked too, in case someone typed a number into it). Sessions whose time has passed
+announce nothing.
 """
 
 from __future__ import annotations
@@ -36,7 +31,6 @@ from typing import Any
 
 from django.conf import settings
 from django.core.mail import EmailMessage
-from django.db import transaction
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone, translation
 from django.utils.formats import date_format
@@ -53,9 +47,6 @@ from parties.models import CaseParty
 from parties.validators import mask_phone
 
 logger = logging.getLogger("fengqiao.notifications")
-
-# An event older than this when it is recorded is history being replayed, not news.
-STALE_AFTER = datetime.timedelta(hours=1)
 
 
 # --- what goes out -----------------------------------------------------------------------------
@@ -91,25 +82,6 @@ class Outbox:
         phone = (phone or "").strip()
         if phone and all(phone != queued for queued, _message in self.texts):
             self.texts.append((phone, message))
-
-
-def _enabled() -> bool:
-    return bool(getattr(settings, "FENGQIAO_NOTIFICATIONS", True))
-
-
-def _is_history(at: datetime.datetime | None) -> bool:
-    return at is not None and at < timezone.now() - STALE_AFTER
-
-
-def _later(event: str, builder: str, *args: int) -> None:
-    """Build and send the event's messages by a Celery task once the transaction commits;
-    never if it rolls back. The task reads the case afresh: only ids travel."""
-    if _enabled():
-        from mediation.notifications.tasks import send_notification
-
-        transaction.on_commit(
-            partial(send_notification.delay, event, builder, list(args)), robust=True
-        )
 
 
 def deliver(event: str, builder: str, args: list[int]) -> None:
@@ -205,36 +177,6 @@ def _separator() -> str:
 def _party_names(dispute: Dispute) -> str:
     parties = CaseParty.objects.filter(dispute=dispute).select_related("party").order_by("id")
     return _separator().join(dict.fromkeys(cp.party.name for cp in parties))
-
-
-# --- hooks (called inside the business transaction) -----------------------------------------
-
-
-def after_transition(dispute: Dispute, name: str, *, at: datetime.datetime | None = None) -> None:
-    """`mediation.cases.services.take_transition` calls this after writing the log entry."""
-    if _is_history(at):
-        return
-    if name in ("assign", "reassign") and dispute.mediator_id:
-        _later(name, "assignment", dispute.pk, dispute.mediator_id)
-    elif name == "draft_agreement":
-        _later(name, "agreement_ready", dispute.pk)
-
-
-def after_session_scheduled(session: MediationSession) -> None:
-    """`mediation.cases.services.schedule_session` calls this once the session and its people are
-    saved."""
-    if session.status == SessionStatus.SCHEDULED:
-        _later("session_scheduled", "session_scheduled", session.pk)
-
-
-def after_referral_step(
-    referral: Referral, action: str, *, at: datetime.datetime | None = None
-) -> None:
-    """`courts.linkage.record` calls this after logging each step of a referral."""
-    if _is_history(at):
-        return
-    if action == "send" or (action == "receive" and referral.kind in OUTBOUND_KINDS):
-        _later(f"referral_{action}", f"referral_{action}", referral.pk)
 
 
 # --- events (built after commit, in the site's language) --------------------------------------

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from celery import shared_task
 
+from mediation.notifications.messages import deliver
+
 
 @shared_task(name="mediation.tasks.send_notification", acks_late=True)
 def send_notification(event: str, builder: str, args: list[int]) -> None:
     """Build and send one event's mails and SMS (`mediation.notifications.messages`), off the
     request."""
-    from mediation.notifications.messages import deliver
-
     deliver(event, builder, args)

@@ -30,6 +30,7 @@ from mediation.cases.models import Dispute, Mediator
 from mediation.kernel.choices import SessionKind, SessionStatus
 from mediation.workbench.forms import ErrorMappingMixin, active_mediators
 from parties.models import PRINCIPAL_ROLES, CaseParty
+from parties.selectors import case_parties
 
 MAX_CLAUSE_ROWS = 50
 MAX_OBLIGATION_ROWS = 20
@@ -102,9 +103,7 @@ class SessionForm(ErrorMappingMixin, forms.Form):
         kwargs.setdefault("auto_id", "id_session_%s")
         super().__init__(*args, **kwargs)
         self.dispute = dispute
-        self.fields["attendees"].queryset = (
-            CaseParty.objects.filter(dispute=dispute).select_related("party").order_by("id")
-        )
+        self.fields["attendees"].queryset = case_parties(dispute.pk)
         self.fields["mediators"].queryset = active_mediators(dispute.body)
         if not self.is_bound:
             self.initial.setdefault(
@@ -232,11 +231,7 @@ class AgreementEditor:
         version: int = 0,
     ) -> None:
         self.dispute = dispute
-        self.parties = (
-            CaseParty.objects.filter(dispute=dispute, role__in=PRINCIPAL_ROLES)
-            .select_related("party")
-            .order_by("id")
-        )
+        self.parties = case_parties(dispute.pk, roles=PRINCIPAL_ROLES)
         self.errors: list[str] = []
         self.obligations: list[ObligationForm] = []
         if data is None:

@@ -2,7 +2,8 @@
 
 Thin, as the other workbench pages: the forms in `agreement_forms` parse the request,
 `documents.services` decides; its errors answer as the page again (ValidationError 400 next to
-the field, Forbidden 403, Conflict 409 as an alert).
+the field, Conflict 409 as an alert), or as the site's pages (Forbidden 403, NotFound 404:
+`mediation.kernel.pages`).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -20,17 +21,17 @@ from django.views.decorators.http import require_http_methods
 
 from config.formtokens import one_submission
 from config.observability import client_address
+from documents import selectors as document_selectors
 from documents import services as document_services
 from documents.models import Agreement
 from documents.services import EDITABLE_STATES, SignatureInput
 from documents.signatories import SignatoryStatus, signing_status
 from mediation.cases.models import Dispute
 from mediation.kernel.choices import State
-from mediation.kernel.exceptions import Forbidden, NotFound, ServiceError
+from mediation.kernel.exceptions import Conflict, Forbidden, ServiceError
 from mediation.kernel.roles import scope_of
 from mediation.workbench.agreement_forms import AgreementEditor, SignatureForm, yuan
 from mediation.workbench.case_views import get_case
-from mediation.workbench.common import forbidden
 
 # --- the editor ----------------------------------------------------------------------------------
 
@@ -65,8 +66,8 @@ def agreement(request: HttpRequest, pk: int) -> HttpResponse:
     """Edit the agreement: every save is a new version (`documents.services.save_agreement`)."""
     dispute = get_case(request.user, pk)
     if not scope_of(request.user).is_mediator(dispute.mediator_id):
-        return forbidden(request, _("Only the case's mediator may edit the agreement."))
-    current = Agreement.objects.filter(dispute=dispute).first()
+        raise Forbidden(_("Only the case's mediator may edit the agreement."))
+    current = document_selectors.agreement_of(dispute)
     refused = document_services.editing_refused(dispute)
     if refused is not None:
         # The agreement read-only, with why and what to do instead. Reading an agreed agreement
@@ -95,11 +96,7 @@ def agreement(request: HttpRequest, pk: int) -> HttpResponse:
     except ValidationError as exc:
         editor.add_service_errors(exc)
         return _editor_page(request, dispute, editor, agreement=current, status=400)
-    except NotFound as exc:
-        raise Http404(exc.message) from exc
-    except Forbidden as exc:
-        return forbidden(request, exc.message)
-    except ServiceError as exc:
+    except Conflict as exc:
         return _editor_page(
             request, dispute, editor, agreement=current, error=exc, status=exc.status_code
         )
@@ -143,7 +140,7 @@ def _signing_page(
     error: ServiceError | None = None,
     status: int = 200,
 ) -> HttpResponse:
-    current = Agreement.objects.filter(dispute=dispute).first()
+    current = document_selectors.agreement_of(dispute)
     version = current.version if current else 0
     may_collect = (
         dispute.state == State.AGREED
@@ -205,11 +202,7 @@ def signing(request: HttpRequest, pk: int) -> HttpResponse:
     except ValidationError as exc:
         form.add_service_errors(exc)
         return _signing_page(request, dispute, failed=form, status=400)
-    except NotFound as exc:
-        raise Http404(exc.message) from exc
-    except Forbidden as exc:
-        return forbidden(request, exc.message)
-    except ServiceError as exc:
+    except Conflict as exc:
         fresh = get_case(request.user, pk)
         return _signing_page(request, fresh, error=exc, status=exc.status_code)
     if result.completed:

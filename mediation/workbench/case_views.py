@@ -1,6 +1,7 @@
 """The case page, its transitions and its sessions. Service errors answer as the API does
-(ValidationError 400, Forbidden 403, NotFound 404, Conflict 409), but as the page again, with the
-error next to what was typed."""
+(ValidationError 400, Forbidden 403, NotFound 404, Conflict 409): a transition's and a session's
+errors as the page again, with the error next to what was typed; NotFound, and Forbidden where
+no form is to be shown again, as the site's pages (`mediation.kernel.pages`)."""
 
 from __future__ import annotations
 
@@ -23,30 +24,24 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
 from config.formtokens import one_submission
-from courts.models import Court
-from courts.selectors import referrals_visible_to
+from courts import selectors as court_selectors
+from documents import selectors as document_selectors
 from documents.generation import available_kinds
-from documents.models import Agreement, DocumentKind
+from documents.models import DocumentKind
 from documents.services import EDITABLE_STATES
 from documents.signatories import signing_status
 from mediation.cases import selectors, services
 from mediation.cases.minutes import minutes_reader
-from mediation.cases.models import (
-    TRANSITION_NAMES,
-    Dispute,
-    Mediator,
-)
+from mediation.cases.models import Dispute
+from mediation.cases.workflow import STEPS, TRANSITION_NAMES
 from mediation.kernel.choices import CloseOutcome, SessionKind, State, Track
 from mediation.kernel.exceptions import Conflict, Forbidden, NotFound, ServiceError
-from mediation.kernel.presentation import LogRow
+from mediation.kernel.presentation import LogRow, log_row, step_forms
 from mediation.kernel.roles import scope_of
 from mediation.workbench.agreement_forms import SessionForm, SessionOutcomeForm
-from mediation.workbench.common import deadline_status, forbidden
-from mediation.workbench.forms import (
-    TRANSITION_FORMS,
-    TransitionForm,
-)
-from parties.presentation import PartyRow, party_rows
+from mediation.workbench.common import deadline_status
+from mediation.workbench.forms import TransitionForm, page_step
+from parties.presentation import case_party_rows
 
 # --- the case page -------------------------------------------------------------------------------
 
@@ -62,22 +57,11 @@ class Action:
 
 def get_case(user: Any, pk: int) -> Dispute:
     """A case of the user's body; 404 for anything else, as for a case they may not see."""
-    try:
-        dispute = selectors.dispute_get(user, pk)
-    except NotFound as exc:
-        raise Http404(exc.message) from exc
+    dispute = selectors.dispute_get(user, pk)
     scope = scope_of(user)
     if not (scope.is_superuser or scope.is_staff_of(dispute.body_id)):
-        raise Http404(_("No such dispute."))
+        raise NotFound(_("No such dispute."))
     return dispute
-
-
-def _party_rows(dispute: Dispute, user: Any) -> list[PartyRow]:
-    """The parties (prefetched); ID and phone numbers masked unless the user is the body's."""
-    return party_rows(
-        dispute.case_parties.all(),
-        show_personal_data=selectors.may_see_personal_data(user, dispute),
-    )
 
 
 LOG_ACTIONS = {
@@ -93,17 +77,6 @@ def _log_action(name: str) -> str:
     if name in TRANSITION_NAMES:
         return services.transition_label(name)
     return name
-
-
-def _state_label(value: str) -> str:
-    return str(State(value).label) if value in State.values else value
-
-
-def _actor_name(user: Any) -> str:
-    if user is None:
-        return _("System")
-    full = f"{user.last_name}{user.first_name}".strip()
-    return full or user.get_username()
 
 
 def _log_details(entry: Any, mediators: dict[int, str], courts: dict[int, str]) -> list[str]:
@@ -145,25 +118,13 @@ def _log_rows(dispute: Dispute) -> list[LogRow]:
             mediator_ids.add(target["mediator"])
         if isinstance(data.get("court"), int):
             court_ids.add(data["court"])
-    mediators = (
-        {
-            m.pk: m.display_name
-            for m in Mediator.objects.filter(pk__in=mediator_ids).select_related("user")
-        }
-        if mediator_ids
-        else {}
-    )
-    courts = (
-        dict(Court.objects.filter(pk__in=court_ids).values_list("pk", "name")) if court_ids else {}
-    )
+    mediators = selectors.mediator_names(mediator_ids)
+    courts = court_selectors.court_names(court_ids)
     return [
-        LogRow(
+        log_row(
+            entry,
             action=_log_action(entry.transition),
-            from_state=_state_label(entry.from_state),
-            to_state=_state_label(entry.to_state),
-            actor=_actor_name(entry.actor),
-            at=entry.at,
-            reason=entry.reason,
+            states=State,
             details=_log_details(entry, mediators, courts),
         )
         for entry in entries
@@ -182,7 +143,7 @@ def _documents(dispute: Dispute) -> list[dict[str, str]]:
 
 
 def _agreement(dispute: Dispute) -> dict[str, Any] | None:
-    agreement = Agreement.objects.filter(dispute=dispute).first()
+    agreement = document_selectors.agreement_of(dispute)
     if agreement is None:
         return None
     return {
@@ -200,32 +161,26 @@ def _actions(
         (
             t.name
             for t in selectors.available_transitions(dispute, user)
-            if t.name in TRANSITION_FORMS
+            if page_step(t.name) is not None
         ),
         key=TRANSITION_NAMES.index,
     )
-    actions = []
-    for name in names:
-        form = (
-            failed
-            if failed is not None and failed.transition == name
-            else TRANSITION_FORMS[name](dispute=dispute)
-        )
-        actions.append(
-            Action(
-                name=name,
-                label=services.transition_label(name),
-                form=form,
-                has_fields=any(not f.is_hidden for f in form),
-                is_open=form is failed,
-            )
-        )
-    # Errors of a transition that is not offered now would otherwise not show at all.
-    stray = (
-        [message for errors in failed.errors.values() for message in errors]
-        if failed is not None and failed.transition not in names
-        else []
+    forms, stray = step_forms(
+        names,
+        lambda name: TransitionForm(step=STEPS[name], dispute=dispute),
+        failed=failed,
+        failed_name=failed.transition if failed is not None else None,
     )
+    actions = [
+        Action(
+            name=name,
+            label=services.transition_label(name),
+            form=form,
+            has_fields=any(not f.is_hidden for f in form),
+            is_open=form is failed,
+        )
+        for name, form in forms
+    ]
     return actions, stray
 
 
@@ -249,11 +204,7 @@ def _case_response(
     if may_schedule and session_form is None:
         session_form = SessionForm(dispute=dispute)
     may_record = scope.is_superuser or is_mediator or scope.is_director_of(dispute.body_id)
-    sessions = list(
-        dispute.sessions.prefetch_related("mediators__user", "attendees").order_by(
-            "scheduled_at", "id"
-        )
-    )
+    sessions = list(selectors.dispute_sessions(dispute, with_mediator_users=True))
     reader = minutes_reader(request.user, dispute)
     for session in sessions:
         session.readable_minutes = reader.minutes(session)
@@ -270,13 +221,10 @@ def _case_response(
     context = {
         "dispute": dispute,
         "deadline_status": deadline_status(dispute, today),
-        "parties": _party_rows(dispute, request.user),
+        "parties": case_party_rows(request.user, dispute),
         "sessions": sessions,
         "log": _log_rows(dispute),
-        "referrals": referrals_visible_to(request.user)
-        .filter(dispute=dispute)
-        .select_related("court")
-        .order_by("sent_at", "id"),
+        "referrals": court_selectors.referrals_of_dispute(request.user, dispute),
         "documents": _documents(dispute),
         "agreement": _agreement(dispute),
         "actions": actions,
@@ -301,8 +249,8 @@ def case(request: HttpRequest, pk: int) -> HttpResponse:
 @one_submission
 def transition(request: HttpRequest, pk: int, name: str) -> HttpResponse:
     """Take one transition through `mediation.cases.services`; the page again on any refusal."""
-    form_class = TRANSITION_FORMS.get(name)
-    if form_class is None:
+    step = page_step(name)
+    if step is None:
         raise Http404(_("No such transition."))
     dispute = get_case(request.user, pk)
     seen = request.POST.get("expected_state")
@@ -314,7 +262,7 @@ def transition(request: HttpRequest, pk: int, name: str) -> HttpResponse:
             % {"state": dispute.get_state_display()}
         )
         return _case_response(request, dispute, error=stale, status=409)
-    form = form_class(request.POST, dispute=dispute)
+    form = TransitionForm(request.POST, step=step, dispute=dispute)
     if not form.is_valid():
         return _case_response(request, dispute, failed=form, status=400)
     try:
@@ -328,9 +276,7 @@ def transition(request: HttpRequest, pk: int, name: str) -> HttpResponse:
     except ValidationError as exc:
         form.add_service_errors(exc)
         return _case_response(request, dispute, failed=form, status=400)
-    except NotFound as exc:
-        raise Http404(exc.message) from exc
-    except ServiceError as exc:
+    except (Conflict, Forbidden) as exc:
         # Show the case as it is now: a stale page is why a conflict happens.
         fresh = get_case(request.user, pk)
         return _case_response(request, fresh, error=exc, status=exc.status_code)
@@ -368,11 +314,7 @@ def schedule_session(request: HttpRequest, pk: int) -> HttpResponse:
     except ValidationError as exc:
         form.add_service_errors(exc)
         return _case_response(request, dispute, session_form=form, status=400)
-    except NotFound as exc:
-        raise Http404(exc.message) from exc
-    except Forbidden as exc:
-        return forbidden(request, exc.message)
-    except ServiceError as exc:
+    except Conflict as exc:
         fresh = get_case(request.user, pk)
         return _case_response(request, fresh, error=exc, status=exc.status_code)
     messages.success(request, _("The session has been scheduled."))
@@ -385,7 +327,7 @@ def schedule_session(request: HttpRequest, pk: int) -> HttpResponse:
 def record_session(request: HttpRequest, pk: int, session_id: int) -> HttpResponse:
     """After a session: held with its minutes, or cancelled (`services.record_session_outcome`)."""
     dispute = get_case(request.user, pk)
-    if not dispute.sessions.filter(pk=session_id).exists():
+    if not selectors.has_session(dispute, session_id):
         raise Http404(_("No such session."))
     form = SessionOutcomeForm(request.POST, session_id=session_id)
     if not form.is_valid():
@@ -401,11 +343,7 @@ def record_session(request: HttpRequest, pk: int, session_id: int) -> HttpRespon
         for field, errors in exc.message_dict.items():
             form.add_error(field if field in form.fields else None, errors)
         return _case_response(request, dispute, outcome_form=(session_id, form), status=400)
-    except NotFound as exc:
-        raise Http404(exc.message) from exc
-    except Forbidden as exc:
-        return forbidden(request, exc.message)
-    except ServiceError as exc:
+    except Conflict as exc:
         return _case_response(request, get_case(request.user, pk), error=exc, status=409)
     messages.success(request, _("The session has been recorded."))
     return HttpResponseRedirect(reverse("workbench:case", args=[dispute.pk]), status=303)

@@ -1,4 +1,4 @@
-"""What the workbench's pages share: who may use them, a refusal as a page, the body's cases."""
+"""What the workbench's pages share: who may use them, the body's cases."""
 
 from __future__ import annotations
 
@@ -6,12 +6,7 @@ import datetime
 from typing import Any
 
 from django.db.models import QuerySet
-from django.http import (
-    Http404,
-    HttpRequest,
-    HttpResponse,
-)
-from django.shortcuts import render
+from django.http import Http404
 from django.utils.translation import gettext as _
 
 from mediation.cases import selectors
@@ -21,25 +16,13 @@ from mediation.cases.models import (
 from mediation.kernel.roles import UserScope, scope_of
 
 
-class Refused(Exception):
-    """The user may use the workbench but not this page (403)."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
-
-
-def forbidden(request: HttpRequest, message: str) -> HttpResponse:
-    return render(request, "mediation/forbidden.html", {"message": message}, status=403)
-
-
 def workbench_disputes(user: Any) -> QuerySet[Dispute]:
     """The cases of the user's body (every case for a superuser); 404 for anyone else."""
     scope = scope_of(user)
     if scope.is_superuser:
         return selectors.dispute_list(user)
     if scope.is_body_staff:
-        return selectors.dispute_list(user).filter(body_id=scope.body_id)
+        return selectors.body_dispute_list(user, scope.body_id)
     raise Http404(_("The workbench is for the staff of a mediation body."))
 
 

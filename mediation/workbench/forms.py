@@ -1,4 +1,5 @@
-"""Forms of the mediator workbench: the queue's filters, one form per transition, registration.
+"""Forms of the mediator workbench: the queue's filters, the transitions' forms (built from the
+table of transitions), registration.
 
 They check only what the page sends (known choices, numbers, dates, a party's particulars as the
 model checks them); what a step means — a reason is required, the mediator belongs to the body,
@@ -9,8 +10,8 @@ the court is the delegating one, an agent acts for an earlier party — stays in
 from __future__ import annotations
 
 import datetime
-from collections.abc import Sequence
-from typing import Any, ClassVar
+from collections.abc import Callable, Sequence
+from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -21,6 +22,7 @@ from django.utils.translation import gettext_lazy as _
 from courts.models import Court
 from mediation.cases.deadlines import due_soon_q, overdue_q
 from mediation.cases.models import Dispute, MediationBody, Mediator
+from mediation.cases.workflow import STEPS, Input, Step
 from mediation.kernel.choices import (
     CLOSE_OUTCOMES_BY_STATE,
     OPEN_STATES,
@@ -203,20 +205,84 @@ def _reason_field(label: Any, *, required_in_page: bool = False) -> forms.CharFi
     )
 
 
-class TransitionForm(ErrorMappingMixin, forms.Form):
-    """Base of every transition form: knows its dispute and carries the state the user saw."""
+class CourtChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Court) -> str:
+        return obj.name
 
-    transition: ClassVar[str] = ""
+
+def _mediator_field(spec: Input, dispute: Dispute) -> forms.Field:
+    return MediatorChoiceField(label=spec.page_label, queryset=active_mediators(dispute.body))
+
+
+def _track_field(spec: Input, dispute: Dispute) -> forms.Field:
+    return forms.ChoiceField(
+        label=spec.page_label, choices=Track.choices, initial=dispute.track or dispute.body.track
+    )
+
+
+def _terms_field(spec: Input, dispute: Dispute) -> forms.Field:
+    return forms.CharField(
+        label=spec.page_label,
+        required=False,
+        help_text=_(
+            "Optional when the agreement already has clauses; terms typed here are added to it "
+            "as a clause."
+        ),
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+def _court_field(spec: Input, dispute: Dispute) -> forms.Field:
+    return CourtChoiceField(
+        label=spec.page_label, queryset=Court.objects.all(), initial=dispute.court_id or None
+    )
+
+
+def _case_number_field(spec: Input, dispute: Dispute) -> forms.Field:
+    # Whether the number is required is the service's rule, said next to the field.
+    return forms.CharField(label=spec.page_label, max_length=60, required=False)
+
+
+def _outcome_field(spec: Input, dispute: Dispute) -> forms.Field:
+    allowed = CLOSE_OUTCOMES_BY_STATE.get(dispute.state, ())
+    return forms.ChoiceField(
+        label=spec.page_label,
+        choices=BLANK + [(value, CloseOutcome(value).label) for value in allowed],
+    )
+
+
+def _reason_input(spec: Input, dispute: Dispute) -> forms.Field:
+    return _reason_field(spec.page_label, required_in_page=spec.required)
+
+
+# The page's field for each input a transition can take (`mediation.cases.workflow.Input`).
+PAGE_FIELDS: dict[str, Callable[[Input, Dispute], forms.Field]] = {
+    "reason": _reason_input,
+    "mediator": _mediator_field,
+    "track": _track_field,
+    "terms": _terms_field,
+    "court": _court_field,
+    "case_number": _case_number_field,
+    "outcome": _outcome_field,
+}
+
+
+class TransitionForm(ErrorMappingMixin, forms.Form):
+    """The form of one transition, its fields those its step asks of the page."""
 
     # The state shown on the page; another state now answers 409 (a stale page, a double click).
     expected_state = forms.ChoiceField(choices=State.choices, widget=forms.HiddenInput)
 
-    def __init__(self, *args: Any, dispute: Dispute, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, step: Step, dispute: Dispute, **kwargs: Any) -> None:
         # Several transition forms share one page: give each its own element ids.
-        kwargs.setdefault("auto_id", f"id_{self.transition}_%s")
+        kwargs.setdefault("auto_id", f"id_{step.name}_%s")
         kwargs.setdefault("initial", {"expected_state": dispute.state})
         super().__init__(*args, **kwargs)
+        self.step = step
+        self.transition = step.name
         self.dispute = dispute
+        for name, spec in step.page_inputs.items():
+            self.fields[name] = PAGE_FIELDS[name](spec, dispute)
 
     def service_data(self) -> dict[str, Any]:
         """What `take_transition` gets as `data`: everything given but expected_state."""
@@ -227,136 +293,11 @@ class TransitionForm(ErrorMappingMixin, forms.Form):
         }
 
 
-class AcceptForm(TransitionForm):
-    transition = "accept"
-
-
-class DeclineForm(TransitionForm):
-    transition = "decline"
-    reason = _reason_field(_("Reason for declining"), required_in_page=True)
-
-
-class AssignForm(TransitionForm):
-    transition = "assign"
-    mediator = MediatorChoiceField(label=_("Mediator"), queryset=Mediator.objects.none())
-    track = forms.ChoiceField(label=_("Track"), choices=Track.choices)
-
-    def __init__(self, *args: Any, dispute: Dispute, **kwargs: Any) -> None:
-        super().__init__(*args, dispute=dispute, **kwargs)
-        self.fields["mediator"].queryset = active_mediators(dispute.body)
-        self.fields["track"].initial = dispute.track or dispute.body.track
-
-
-class ReassignForm(TransitionForm):
-    transition = "reassign"
-    mediator = MediatorChoiceField(label=_("New mediator"), queryset=Mediator.objects.none())
-    track = forms.ChoiceField(label=_("Track"), choices=Track.choices)
-    reason = _reason_field(_("Reason for reassigning"), required_in_page=True)
-
-    def __init__(self, *args: Any, dispute: Dispute, **kwargs: Any) -> None:
-        super().__init__(*args, dispute=dispute, **kwargs)
-        self.fields["mediator"].queryset = active_mediators(dispute.body)
-        self.fields["track"].initial = dispute.track or dispute.body.track
-
-
-class StartForm(TransitionForm):
-    transition = "start"
-
-
-class DraftAgreementForm(TransitionForm):
-    transition = "draft_agreement"
-    terms = forms.CharField(
-        label=_("Terms"),
-        required=False,
-        help_text=_(
-            "Optional when the agreement already has clauses; terms typed here are added to it "
-            "as a clause."
-        ),
-        widget=forms.Textarea(attrs={"rows": 3}),
-    )
-
-
-class ReviseForm(TransitionForm):
-    transition = "revise"
-    reason = _reason_field(_("Reason for revising"), required_in_page=True)
-
-
-class CourtChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj: Court) -> str:
-        return obj.name
-
-
-class _CourtForm(TransitionForm):
-    court = CourtChoiceField(label=_("Court"), queryset=Court.objects.all())
-
-    def __init__(self, *args: Any, dispute: Dispute, **kwargs: Any) -> None:
-        super().__init__(*args, dispute=dispute, **kwargs)
-        if dispute.court_id:
-            self.fields["court"].initial = dispute.court_id
-
-
-class ApplyConfirmationForm(_CourtForm):
-    transition = "apply_confirmation"
-
-
-class ReferToCourtForm(_CourtForm):
-    transition = "refer_to_court"
-    reason = _reason_field(_("Note"))
-
-
-class ConfirmForm(TransitionForm):
-    transition = "confirm"
-    case_number = forms.CharField(label=_("Ruling number (民特)"), max_length=60, required=False)
-
-
-class DenyConfirmationForm(TransitionForm):
-    transition = "deny_confirmation"
-    case_number = forms.CharField(label=_("Ruling number (民特)"), max_length=60, required=False)
-    reason = _reason_field(_("Reasons of the ruling"), required_in_page=True)
-
-
-class FailForm(TransitionForm):
-    transition = "fail"
-    reason = _reason_field(_("Why mediation failed"), required_in_page=True)
-
-
-class WithdrawForm(TransitionForm):
-    transition = "withdraw"
-    reason = _reason_field(_("Reason for withdrawing"), required_in_page=True)
-
-
-class CloseForm(TransitionForm):
-    transition = "close"
-    outcome = forms.ChoiceField(label=_("Outcome"))
-
-    def __init__(self, *args: Any, dispute: Dispute, **kwargs: Any) -> None:
-        super().__init__(*args, dispute=dispute, **kwargs)
-        allowed = CLOSE_OUTCOMES_BY_STATE.get(dispute.state, ())
-        self.fields["outcome"].choices = BLANK + [
-            (value, CloseOutcome(value).label) for value in allowed
-        ]
-
-
-# `sign` has no form: the last signature fires it (a system transition).
-TRANSITION_FORMS: dict[str, type[TransitionForm]] = {
-    form.transition: form
-    for form in (
-        AcceptForm,
-        DeclineForm,
-        AssignForm,
-        ReassignForm,
-        StartForm,
-        DraftAgreementForm,
-        ReviseForm,
-        ApplyConfirmationForm,
-        ConfirmForm,
-        DenyConfirmationForm,
-        FailForm,
-        ReferToCourtForm,
-        WithdrawForm,
-        CloseForm,
-    )
-}
+def page_step(name: str) -> Step | None:
+    """The step of a transition offered on the page; None for the system's own (the last
+    signature takes `sign`) and for unknown names."""
+    found = STEPS.get(name)
+    return found if found is not None and not found.system else None
 
 
 def active_mediators(body: MediationBody) -> QuerySet[Mediator]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count, Q
 from django.http import (
     Http404,
     HttpRequest,
@@ -17,12 +16,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
 from mediation.cases import selectors
-from mediation.cases.deadlines import due_soon_q, overdue_q
-from mediation.cases.models import MediationBody, Mediator
-from mediation.kernel.choices import OPEN_STATES, State
+from mediation.cases.models import Mediator
+from mediation.kernel.choices import State
+from mediation.kernel.exceptions import Forbidden
 from mediation.kernel.roles import scope_of
 from mediation.workbench.audit import audit_entries
-from mediation.workbench.common import forbidden
 
 # Changes the audit page lists, newest first.
 AUDIT_ENTRIES = 200
@@ -46,40 +44,24 @@ def overview(request: HttpRequest) -> HttpResponse:
     scope = scope_of(request.user)
     if scope.body_id is None or not scope.is_director_of(scope.body_id):
         if scope.is_body_staff or scope.is_superuser:
-            return forbidden(request, _("The overview is for the directors of a body."))
+            raise Forbidden(_("The overview is for the directors of a body."))
         raise Http404(_("The workbench is for the staff of a mediation body."))
     today = timezone.localdate()
-    disputes = selectors.disputes_visible_to(request.user).filter(body_id=scope.body_id).order_by()
-    by_state = dict(disputes.values_list("state").annotate(n=Count("pk")))
-    loads = {
-        row["mediator"]: row
-        for row in disputes.values("mediator").annotate(
-            open=Count("pk", filter=Q(state__in=OPEN_STATES)),
-            due_soon=Count("pk", filter=due_soon_q(today)),
-            overdue=Count("pk", filter=overdue_q(today)),
-        )
-    }
-    mediators = Mediator.objects.filter(
-        Q(body_id=scope.body_id, active=True) | Q(pk__in=[pk for pk in loads if pk is not None])
-    ).select_related("user")
+    workload = selectors.body_workload(request.user, scope.body_id, today)
     empty = {"open": 0, "due_soon": 0, "overdue": 0}
 
     def load(mediator: Mediator | None) -> MediatorLoad:
-        row = loads.get(mediator.pk if mediator else None, empty)
+        row = workload.loads.get(mediator.pk if mediator else None, empty)
         return MediatorLoad(mediator, row["open"], row["due_soon"], row["overdue"])
 
-    totals = disputes.aggregate(
-        open=Count("pk", filter=Q(state__in=OPEN_STATES)),
-        due_soon=Count("pk", filter=due_soon_q(today)),
-        overdue=Count("pk", filter=overdue_q(today)),
-        all=Count("pk"),
-    )
     context = {
-        "body": MediationBody.objects.get(pk=scope.body_id),
-        "states": [(value, label, by_state.get(value, 0)) for value, label in State.choices],
-        "loads": [load(m) for m in mediators.order_by("id")],
+        "body": selectors.body_get(scope.body_id),
+        "states": [
+            (value, label, workload.by_state.get(value, 0)) for value, label in State.choices
+        ],
+        "loads": [load(m) for m in workload.mediators],
         "unassigned": load(None),
-        "totals": totals,
+        "totals": workload.totals,
         "today": today,
     }
     return render(request, "mediation/overview.html", context)
@@ -94,9 +76,9 @@ def audit(request: HttpRequest) -> HttpResponse:
     if scope.is_superuser:
         body = None
     elif scope.body_id is not None and scope.is_director_of(scope.body_id):
-        body = MediationBody.objects.get(pk=scope.body_id)
+        body = selectors.body_get(scope.body_id)
     elif scope.is_body_staff:
-        return forbidden(request, _("The audit is for the directors of a body."))
+        raise Forbidden(_("The audit is for the directors of a body."))
     else:
         raise Http404(_("The workbench is for the staff of a mediation body."))
     entries = audit_entries(body.pk if body else None, limit=AUDIT_ENTRIES)

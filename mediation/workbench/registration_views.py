@@ -22,13 +22,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
 from config.formtokens import one_submission
-from mediation.cases import services
-from mediation.cases.models import (
-    MediationBody,
-)
-from mediation.kernel.exceptions import NotFound, ServiceError
+from mediation.cases import selectors, services
+from mediation.cases.models import MediationBody
+from mediation.kernel.exceptions import Conflict, Forbidden, ServiceError
 from mediation.kernel.roles import scope_of
-from mediation.workbench.common import Refused, forbidden, may_register
+from mediation.workbench.common import may_register
 from mediation.workbench.forms import (
     INITIAL_PARTIES,
     MAX_PARTIES,
@@ -44,9 +42,9 @@ def _registration_body(user: Any) -> MediationBody:
     """The body a clerk or director registers for; 403 for other staff, 404 for the rest."""
     scope = scope_of(user)
     if may_register(scope):
-        return MediationBody.objects.get(pk=scope.body_id)
+        return selectors.body_get(scope.body_id)
     if scope.is_body_staff or scope.is_superuser:
-        raise Refused(_("Only the clerks and directors of a mediation body register disputes."))
+        raise Forbidden(_("Only the clerks and directors of a mediation body register disputes."))
     raise Http404(_("The workbench is for the staff of a mediation body."))
 
 
@@ -125,10 +123,7 @@ def _registration_page(
 @one_submission
 def register(request: HttpRequest) -> HttpResponse:
     """Register a dispute with any number of parties through `services.register_dispute`."""
-    try:
-        body = _registration_body(request.user)
-    except Refused as exc:
-        return forbidden(request, exc.message)
+    body = _registration_body(request.user)
     if request.method != "POST":
         form = DisputeRegistrationForm(body=body, initial={"received_at": timezone.localdate()})
         formset = PartyFormSet(prefix=PARTY_PREFIX, initial=INITIAL_PARTIES)
@@ -171,9 +166,7 @@ def register(request: HttpRequest) -> HttpResponse:
     except ValidationError as exc:
         party_errors = _registration_errors(exc, form, formset, inputs)
         return _registration_page(request, form, formset, party_errors=party_errors, status=400)
-    except NotFound as exc:
-        raise Http404(exc.message) from exc
-    except ServiceError as exc:
+    except (Conflict, Forbidden) as exc:
         return _registration_page(request, form, formset, error=exc, status=exc.status_code)
     messages.success(
         request, _("Dispute %(reference)s has been registered.") % {"reference": dispute.reference}
@@ -185,10 +178,7 @@ def register(request: HttpRequest) -> HttpResponse:
 @require_safe
 def party_row(request: HttpRequest) -> HttpResponse:
     """One more empty party row for the registration form (htmx “add a party”)."""
-    try:
-        _registration_body(request.user)
-    except Refused as exc:
-        return forbidden(request, exc.message)
+    _registration_body(request.user)
     try:
         index = int(request.GET.get("index", ""))
     except ValueError:

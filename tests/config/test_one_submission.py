@@ -22,7 +22,7 @@ from courts.models import ReferralLog
 from mediation.cases.models import Dispute, MediationSession, TransitionLog
 from mediation.ledger.models import LedgerImport
 from tests.conftest import World, needs_postgresql
-from tests.courts.test_inbox import litigation, step_url
+from tests.courts.inbox_helpers import litigation, step_url
 from tests.form_tokens import FormClient, fresh_token
 from tests.mediation.cases.test_concurrency_at_scale import _race, _summary
 from tests.mediation.helpers import dispute_in

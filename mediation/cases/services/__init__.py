@@ -6,18 +6,12 @@ and appends a TransitionLog row; any error rolls the whole change back. One modu
 write; this package's names are their public entry points.
 """
 
+from mediation.cases.preparers import Prepared, check_confirmation_court, check_litigation_court
 from mediation.cases.services.deadlines import DeadlineMarks, mark_deadlines
 from mediation.cases.services.editing import (
     EDITABLE_FIELDS,
-    add_parties,
     lock_visible_dispute,
     update_dispute,
-)
-from mediation.cases.services.preparers import (
-    PREPARERS,
-    Prepared,
-    check_confirmation_court,
-    check_litigation_court,
 )
 from mediation.cases.services.registration import DisputeInput, next_reference, register_dispute
 from mediation.cases.services.sessions import (
@@ -28,26 +22,26 @@ from mediation.cases.services.sessions import (
 )
 from mediation.cases.services.transitions import (
     IMPORTABLE_STATES,
+    publish_transition,
     record_imported_conclusion,
     take_transition,
-    transition_label,
 )
+from mediation.cases.workflow import transition_label
 
 __all__ = [
     "EDITABLE_FIELDS",
     "IMPORTABLE_STATES",
-    "PREPARERS",
     "SESSION_STATES",
     "DeadlineMarks",
     "DisputeInput",
     "Prepared",
     "SessionInput",
-    "add_parties",
     "check_confirmation_court",
     "check_litigation_court",
     "lock_visible_dispute",
     "mark_deadlines",
     "next_reference",
+    "publish_transition",
     "record_imported_conclusion",
     "record_session_outcome",
     "register_dispute",

@@ -1,8 +1,8 @@
-"""Editing an open dispute's facts and parties; the visible dispute, locked, for every write."""
+"""Editing an open dispute's facts; the visible dispute, locked, for every write."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -19,8 +19,6 @@ from mediation.kernel.choices import (
 )
 from mediation.kernel.exceptions import Conflict, Forbidden, NotFound
 from mediation.kernel.roles import scope_of
-from parties.models import CaseParty
-from parties.services import PartyInput, attach_parties
 
 EDITABLE_FIELDS = ("title", "facts", "claimed_amount", "category", "received_at")
 # Category and received date decide deadlines and statistics: fixed once the case is accepted.
@@ -41,7 +39,7 @@ def lock_visible_dispute(actor: Any, dispute_id: Any) -> Dispute:
     return Dispute.objects.select_for_update(of=("self",)).select_related("body").get(pk=dispute_id)
 
 
-def _may_edit(actor: Any, dispute: Dispute) -> bool:
+def may_edit(actor: Any, dispute: Dispute) -> bool:
     scope = scope_of(actor)
     return (
         scope.is_superuser
@@ -55,7 +53,7 @@ def _may_edit(actor: Any, dispute: Dispute) -> bool:
 def update_dispute(*, actor: Any, dispute_id: Any, changes: Mapping[str, Any]) -> Dispute:
     """Edit the facts of an open dispute (SPEC §7 PATCH)."""
     dispute = lock_visible_dispute(actor, dispute_id)
-    if not _may_edit(actor, dispute):
+    if not may_edit(actor, dispute):
         raise Forbidden(_("You may not edit this dispute."))
     if not dispute.is_open:
         raise Conflict(_("A concluded dispute can no longer be edited."))
@@ -82,14 +80,3 @@ def update_dispute(*, actor: Any, dispute_id: Any, changes: Mapping[str, Any]) -
     dispute.full_clean(exclude=["reference", "state"])
     dispute.save()
     return dispute
-
-
-@transaction.atomic
-def add_parties(*, actor: Any, dispute_id: Any, parties: Sequence[PartyInput]) -> list[CaseParty]:
-    """Add parties to an open dispute (e.g. an insurer that joins as third party)."""
-    dispute = lock_visible_dispute(actor, dispute_id)
-    if not _may_edit(actor, dispute):
-        raise Forbidden(_("You may not change the parties of this dispute."))
-    if not dispute.is_open:
-        raise Conflict(_("Parties can only be added while the dispute is open."))
-    return attach_parties(dispute, parties)

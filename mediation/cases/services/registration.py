@@ -6,33 +6,35 @@ import datetime
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from courts import linkage
-from courts.case_numbers import validate_case_number
-from courts.models import Court
+from mediation.cases import events
 from mediation.cases.models import (
     Dispute,
     MediationBody,
     ReferenceCounter,
     TransitionLog,
 )
+from mediation.kernel.case_numbers import validate_case_number
 from mediation.kernel.choices import (
     COURT_CHANNELS,
     Category,
     Channel,
+    PartyRole,
     State,
     Track,
 )
 from mediation.kernel.exceptions import Forbidden
 from mediation.kernel.roles import scope_of
-from parties.models import PartyRole
-from parties.services import PartyInput, attach_parties
+
+if TYPE_CHECKING:
+    from courts.models import Court
+    from parties.services import PartyInput
 
 
 @dataclass
@@ -170,7 +172,6 @@ def register_dispute(
     dispute.start_court_clock()
     dispute.full_clean(exclude=["reference", "state"])
     dispute.save()
-    attach_parties(dispute, data.parties)
     at = at or timezone.now()
     TransitionLog.objects.create(
         dispute=dispute,
@@ -181,5 +182,10 @@ def register_dispute(
         at=at,
         data={"channel": data.channel, "parties": len(data.parties)},
     )
-    linkage.after_registration(dispute=dispute, actor=actor, at=at)
+    # The parties are recorded (and the court's referral opened) by the receivers, in this
+    # transaction: a party refused there refuses the registration.
+    events.publish(
+        events.dispute_registered,
+        events.DisputeRegistered(dispute=dispute, actor=actor, at=at, parties=tuple(data.parties)),
+    )
     return dispute

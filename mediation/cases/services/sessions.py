@@ -5,26 +5,22 @@ from __future__ import annotations
 import datetime
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from mediation.cases.models import (
-    MediationSession,
-    Mediator,
-)
+from mediation.cases import events
+from mediation.cases.models import MediationSession, Mediator
 from mediation.cases.services.editing import lock_visible_dispute
-from mediation.kernel.choices import (
-    SessionKind,
-    State,
-)
+from mediation.kernel.choices import PRINCIPAL_ROLES, SessionKind, State
 from mediation.kernel.exceptions import Conflict, Forbidden, NotFound
 from mediation.kernel.roles import scope_of
-from mediation.notifications import messages as notifications
-from parties.models import PRINCIPAL_ROLES, CaseParty
+
+if TYPE_CHECKING:
+    from parties.models import CaseParty
 
 SESSION_STATES = (State.ASSIGNED, State.MEDIATING, State.AGREED)
 
@@ -67,9 +63,7 @@ def schedule_session(*, actor: Any, dispute_id: Any, data: SessionInput) -> Medi
     if any(m.body_id != dispute.body_id for m in mediators):
         errors["mediators"] = _("Every mediator must belong to the case's body.")
     attendees = list(
-        CaseParty.objects.filter(dispute=dispute, pk__in=data.attendee_ids).select_related(
-            "represents"
-        )
+        dispute.case_parties.filter(pk__in=data.attendee_ids).select_related("represents")
     )
     if len(attendees) != len(set(data.attendee_ids)):
         errors["attendees"] = _("Attendees must be parties to this dispute.")
@@ -99,7 +93,7 @@ def schedule_session(*, actor: Any, dispute_id: Any, data: SessionInput) -> Medi
     session.save()
     session.mediators.set(mediators)
     session.attendees.set(attendees)
-    notifications.after_session_scheduled(session)  # SMS/e-mail after commit
+    events.publish(events.session_scheduled, events.SessionScheduled(session=session, actor=actor))
     return session
 
 

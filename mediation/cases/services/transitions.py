@@ -14,32 +14,52 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_fsm import ConcurrentTransition
 
-from courts import linkage
-from documents.models import Agreement
-from documents.signatories import void_signatures
-from mediation.cases import rules
-from mediation.cases.models import (
-    TRANSITION_NAMES,
-    Dispute,
-    TransitionLog,
-)
+from mediation.cases import events, rules
+from mediation.cases.models import Dispute, TransitionLog
 from mediation.cases.services.editing import lock_visible_dispute
-from mediation.cases.services.preparers import PREPARERS
-from mediation.figures import kept as figures
-from mediation.kernel.choices import (
-    Outcome,
-    State,
-)
+from mediation.cases.workflow import STEPS, Step, transition_label
+from mediation.kernel.choices import Outcome, State
 from mediation.kernel.exceptions import Conflict, Forbidden, NotFound
-from mediation.notifications import messages as notifications
-from parties.services import move_to_body
 
 
-def transition_label(name: str) -> str:
-    method = getattr(Dispute, name)
-    meta = method._django_fsm
-    transition = next(iter(meta.transitions.values()))
-    return str(transition.custom.get("label", name))
+def publish_transition(
+    dispute: Dispute,
+    step: Step,
+    *,
+    from_state: str,
+    from_body_id: int | None,
+    actor: Any,
+    at: datetime.datetime,
+    reason: str,
+    data: dict[str, Any],
+    imported: bool = False,
+) -> None:
+    """Log a step the dispute has taken and tell the receivers of `dispute_transitioned`: the one
+    place both live steps and imported conclusions are announced."""
+    TransitionLog.objects.create(
+        dispute=dispute,
+        transition="import" if imported else step.name,
+        from_state=from_state,
+        to_state=dispute.state,
+        actor=actor,
+        at=at,
+        reason=reason,
+        data=data,
+    )
+    events.publish(
+        events.dispute_transitioned,
+        events.DisputeTransitioned(
+            dispute=dispute,
+            step=step,
+            from_state=from_state,
+            from_body_id=from_body_id,
+            actor=actor,
+            at=at,
+            reason=reason,
+            data=data,
+            imported=imported,
+        ),
+    )
 
 
 @transaction.atomic
@@ -63,7 +83,8 @@ def take_transition(
     error nothing is written.
     """
     data = data or {}
-    if name not in TRANSITION_NAMES:
+    step = STEPS.get(name)
+    if step is None:
         raise NotFound(_("No such transition: %(name)s.") % {"name": name})
     if system:
         try:
@@ -95,7 +116,13 @@ def take_transition(
         raise Forbidden(_("You may not “%(action)s” this case.") % {"action": label})
 
     at = at or timezone.now()
-    prepared = PREPARERS[name](dispute, data, timezone.localdate(at))
+    events.publish(
+        events.dispute_transitioning,
+        events.DisputeTransitioning(
+            dispute=dispute, step=step, data=data, actor=None if system else actor, at=at
+        ),
+    )
+    prepared = step.prepare(dispute, data, timezone.localdate(at))
     unmet = [
         rules.guard_message(condition)
         for condition in meta.get_transition(from_state).conditions
@@ -110,32 +137,16 @@ def take_transition(
         dispute.save()
     except ConcurrentTransition as exc:
         raise Conflict(_("This case was changed by someone else. Reload and try again.")) from exc
-    TransitionLog.objects.create(
-        dispute=dispute,
-        transition=name,
+    publish_transition(
+        dispute,
+        step,
         from_state=from_state,
-        to_state=dispute.state,
+        from_body_id=from_body_id,
         actor=None if system else actor,
         at=at,
         reason=prepared.reason,
         data=prepared.log_data,
     )
-    notifications.after_transition(dispute, name, at=at)  # SMS/e-mail after commit
-    linkage.after_transition(
-        dispute=dispute,
-        name=name,
-        actor=None if system else actor,
-        at=at,
-        reason=prepared.reason,
-        data=prepared.log_data,
-    )
-    if dispute.body_id != from_body_id:
-        move_to_body(dispute)
-    if name == "revise":
-        # Signatures given to the agreement as it was no longer count (kept, marked void).
-        agreement = Agreement.objects.filter(dispute=dispute).first()
-        if agreement is not None:
-            void_signatures(agreement, "revised")
     return dispute
 
 
@@ -194,25 +205,18 @@ def record_imported_conclusion(
     # concurrency check would, guarded by the state we locked.
     Dispute.objects.filter(pk=dispute.pk, state=from_state).update(**fields)
     at = timezone.make_aware(datetime.datetime.combine(concluded_at, datetime.time(12)))
-    TransitionLog.objects.create(
-        dispute=dispute,
-        transition="import",
+    dispute.refresh_from_db()
+    # Announced as the step it stands for, so that a delegated case concluded on paper still
+    # reports back to its court.
+    publish_transition(
+        dispute,
+        STEPS[IMPORTED_AS_TRANSITION[state]],
         from_state=from_state,
-        to_state=state,
+        from_body_id=dispute.body_id,
         actor=actor if getattr(actor, "pk", None) else None,
         at=at,
         reason=source,
         data={"imported": True},
-    )
-    dispute.refresh_from_db()
-    figures.refresh([dispute.slice_dims()])  # updated without save()
-    # A delegated case concluded on paper still reports back to its court.
-    linkage.after_transition(
-        dispute=dispute,
-        name=IMPORTED_AS_TRANSITION[state],
-        actor=actor,
-        at=at,
-        reason=source,
-        data={"imported": True},
+        imported=True,
     )
     return dispute

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from mediation.cases.models import TransitionLog
 from tests.conftest import World, client_for
-from tests.mediation.api.test_api import spec_payload
+from tests.mediation.api.helpers import spec_payload
 
 
 def _take(client: Any, dispute_id: int, name: str, data: dict[str, Any] | None = None) -> Any:

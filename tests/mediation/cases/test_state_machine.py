@@ -8,7 +8,8 @@ import pytest
 from django.utils import translation
 
 from mediation.cases import services
-from mediation.cases.models import TRANSITION_NAMES, Dispute, TransitionLog
+from mediation.cases.models import Dispute, TransitionLog
+from mediation.cases.workflow import TRANSITION_NAMES
 from mediation.kernel.exceptions import Conflict, Forbidden, NotFound
 from tests.mediation.helpers import (
     ALL_STATES,

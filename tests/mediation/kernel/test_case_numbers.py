@@ -9,7 +9,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone, translation
 
-from courts.case_numbers import (
+from mediation.kernel.case_numbers import (
     CASE_TYPES,
     COURT_CODE_RE,
     EXAMPLE,

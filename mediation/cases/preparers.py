@@ -1,32 +1,23 @@
 """What each transition takes: its data checked and turned into the FSM method's arguments, the
-reason and what the log keeps."""
+reason and what the log keeps. `mediation.cases.workflow` names each step's preparer."""
 
 from __future__ import annotations
 
 import datetime
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
-from courts import linkage
-from courts.case_numbers import validate_case_number
-from courts.models import Court, CourtLevel
-from documents import agreements
-from documents.models import Agreement
-from mediation.cases.models import (
-    TRANSITION_NAMES,
-    Dispute,
-    MediationBody,
-    Mediator,
-)
-from mediation.kernel.choices import (
-    CLOSE_OUTCOMES_BY_STATE,
-    Track,
-)
-from parties.models import Party
+from mediation.cases.models import Dispute, MediationBody, Mediator
+from mediation.cases.rules import agreement_of
+from mediation.kernel.case_numbers import validate_case_number
+from mediation.kernel.choices import CLOSE_OUTCOMES_BY_STATE, CourtLevel, Track
+
+if TYPE_CHECKING:
+    from courts.models import Court
 
 
 @dataclass
@@ -63,7 +54,7 @@ def _get_mediator(value: Any, body: MediationBody, dispute: Dispute) -> Mediator
         raise ValidationError(
             {"mediator": _("This mediator does not belong to %(body)s.") % {"body": body.name}}
         )
-    if Party.objects.filter(user_id=mediator.user_id, case_roles__dispute=dispute).exists():
+    if dispute.case_parties.filter(party__user_id=mediator.user_id).exists():
         raise ValidationError({"mediator": _("A party to the case cannot mediate it.")})
     return mediator
 
@@ -78,29 +69,30 @@ def _get_track(value: Any, default: str) -> str:
 def _get_court(value: Any) -> Court:
     if value in (None, ""):
         raise ValidationError({"court": _("Choose a court.")})
-    if isinstance(value, Court):
+    court_model = Dispute._meta.get_field("court").related_model
+    if isinstance(value, court_model):
         return value
     try:
-        return Court.objects.get(pk=value)
-    except (Court.DoesNotExist, ValueError, TypeError) as exc:
+        return court_model.objects.get(pk=value)
+    except (court_model.DoesNotExist, ValueError, TypeError) as exc:
         raise ValidationError({"court": _("No such court.")}) from exc
 
 
-def _prepare_plain(required_reason: bool) -> Preparer:
+def prepare_plain(required_reason: bool) -> Preparer:
     def prepare(dispute: Dispute, data: Mapping[str, Any], today: datetime.date) -> Prepared:
         return Prepared(reason=_reason(data, required=required_reason))
 
     return prepare
 
 
-def _prepare_dated(required_reason: bool) -> Preparer:
+def prepare_dated(required_reason: bool) -> Preparer:
     def prepare(dispute: Dispute, data: Mapping[str, Any], today: datetime.date) -> Prepared:
         return Prepared(kwargs={"on": today}, reason=_reason(data, required=required_reason))
 
     return prepare
 
 
-def _prepare_assign(dispute: Dispute, data: Mapping[str, Any], today: datetime.date) -> Prepared:
+def prepare_assign(dispute: Dispute, data: Mapping[str, Any], today: datetime.date) -> Prepared:
     mediator = _get_mediator(data.get("mediator"), dispute.body, dispute)
     track = _get_track(data.get("track"), dispute.track or dispute.body.track)
     return Prepared(
@@ -110,7 +102,7 @@ def _prepare_assign(dispute: Dispute, data: Mapping[str, Any], today: datetime.d
     )
 
 
-def _prepare_reassign(dispute: Dispute, data: Mapping[str, Any], today: datetime.date) -> Prepared:
+def prepare_reassign(dispute: Dispute, data: Mapping[str, Any], today: datetime.date) -> Prepared:
     reason = _reason(data, required=True)
     body = dispute.body
     if data.get("body") not in (None, ""):
@@ -142,9 +134,11 @@ def _prepare_reassign(dispute: Dispute, data: Mapping[str, Any], today: datetime
     )
 
 
-def _prepare_draft_agreement(
+def prepare_draft_agreement(
     dispute: Dispute, data: Mapping[str, Any], today: datetime.date
 ) -> Prepared:
+    """Plain terms given with the step are already a clause of the agreement (documents listens
+    to `dispute_transitioning`); the amount is the obligations' total, never typed."""
     if data.get("agreed_amount") not in (None, ""):
         raise ValidationError(
             {
@@ -154,17 +148,13 @@ def _prepare_draft_agreement(
                 )
             }
         )
-    terms = str(data.get("terms") or "").strip()
-    if terms:
-        # Plain terms (the API's shortcut for simple agreements) become a clause.
-        agreements.add_terms(dispute, terms, actor=None)
-    if not agreements.has_terms(dispute):
+    agreement = agreement_of(dispute)
+    if agreement is None or not agreement.has_terms():
         raise ValidationError(
             {"terms": _("Record the agreement's clauses or obligations, or give the terms.")}
         )
-    total = agreements.agreed_total(dispute)
+    total = agreement.total
     dispute.agreed_amount = total
-    agreement = Agreement.objects.get(dispute=dispute)
     dispute.agreement_terms = "\n".join(agreement.clauses)
     return Prepared(
         reason=_reason(data, required=False),
@@ -172,7 +162,7 @@ def _prepare_draft_agreement(
     )
 
 
-def _prepare_apply_confirmation(
+def prepare_apply_confirmation(
     dispute: Dispute, data: Mapping[str, Any], today: datetime.date
 ) -> Prepared:
     court = _get_court(data.get("court"))
@@ -199,12 +189,12 @@ def _ruling_number(dispute: Dispute, data: Mapping[str, Any], *, required: bool)
         raise ValidationError({"case_number": exc.messages}) from exc
 
 
-def _prepare_confirm(dispute: Dispute, data: Mapping[str, Any], today: datetime.date) -> Prepared:
+def prepare_confirm(dispute: Dispute, data: Mapping[str, Any], today: datetime.date) -> Prepared:
     case_number = _ruling_number(dispute, data, required=True)
     return Prepared(reason=_reason(data, required=False), log_data={"case_number": case_number})
 
 
-def _prepare_deny(dispute: Dispute, data: Mapping[str, Any], today: datetime.date) -> Prepared:
+def prepare_deny(dispute: Dispute, data: Mapping[str, Any], today: datetime.date) -> Prepared:
     # A refusal is a ruling too (裁定驳回申请) and usually carries its number; not required.
     case_number = _ruling_number(dispute, data, required=False)
     return Prepared(
@@ -215,7 +205,7 @@ def _prepare_deny(dispute: Dispute, data: Mapping[str, Any], today: datetime.dat
 
 def check_litigation_court(dispute: Dispute, court: Court) -> None:
     """SPEC §3: a delegated or entrusted case goes back to the court that sent it."""
-    origin = linkage.delegating_court(dispute)
+    origin = dispute.delegating_court()
     if origin is not None and court.pk != origin.pk:
         raise ValidationError(
             {
@@ -230,7 +220,7 @@ def check_litigation_court(dispute: Dispute, court: Court) -> None:
 def check_confirmation_court(dispute: Dispute, court: Court) -> None:
     """SPEC §2: confirmation is applied for at the delegating court, or else at a basic court
     (the one where the body sits)."""
-    origin = linkage.delegating_court(dispute)
+    origin = dispute.delegating_court()
     if origin is not None and court.pk != origin.pk:
         raise ValidationError(
             {
@@ -244,7 +234,7 @@ def check_confirmation_court(dispute: Dispute, court: Court) -> None:
         )
 
 
-def _prepare_refer(dispute: Dispute, data: Mapping[str, Any], today: datetime.date) -> Prepared:
+def prepare_refer(dispute: Dispute, data: Mapping[str, Any], today: datetime.date) -> Prepared:
     court = _get_court(data.get("court"))
     check_litigation_court(dispute, court)
     return Prepared(
@@ -252,7 +242,7 @@ def _prepare_refer(dispute: Dispute, data: Mapping[str, Any], today: datetime.da
     )
 
 
-def _prepare_close(dispute: Dispute, data: Mapping[str, Any], today: datetime.date) -> Prepared:
+def prepare_close(dispute: Dispute, data: Mapping[str, Any], today: datetime.date) -> Prepared:
     outcome = str(data.get("outcome") or "")
     allowed = CLOSE_OUTCOMES_BY_STATE.get(dispute.state, ())
     if not outcome:
@@ -272,23 +262,3 @@ def _prepare_close(dispute: Dispute, data: Mapping[str, Any], today: datetime.da
         reason=_reason(data, required=False),
         log_data={"outcome": outcome},
     )
-
-
-PREPARERS: dict[str, Preparer] = {
-    "accept": _prepare_dated(required_reason=False),
-    "decline": _prepare_dated(required_reason=True),
-    "assign": _prepare_assign,
-    "reassign": _prepare_reassign,
-    "start": _prepare_plain(required_reason=False),
-    "draft_agreement": _prepare_draft_agreement,
-    "revise": _prepare_plain(required_reason=True),
-    "sign": _prepare_dated(required_reason=False),
-    "apply_confirmation": _prepare_apply_confirmation,
-    "confirm": _prepare_confirm,
-    "deny_confirmation": _prepare_deny,
-    "fail": _prepare_dated(required_reason=True),
-    "refer_to_court": _prepare_refer,
-    "withdraw": _prepare_dated(required_reason=True),
-    "close": _prepare_close,
-}
-assert set(PREPARERS) == set(TRANSITION_NAMES), "every transition needs a preparer"

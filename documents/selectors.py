@@ -1,0 +1,46 @@
+"""Reads of a case's agreement and documents."""
+
+from __future__ import annotations
+
+from django.db.models import Prefetch
+
+from documents.models import Agreement, Document, Obligation
+from mediation.cases.models import Dispute
+
+
+def agreement_of(dispute: Dispute) -> Agreement | None:
+    return Agreement.objects.filter(dispute=dispute).first()
+
+
+def has_agreement(dispute: Dispute) -> bool:
+    return Agreement.objects.filter(dispute=dispute).exists()
+
+
+def agreement_with_terms(dispute: Dispute, *, saved_only: bool = False) -> Agreement | None:
+    """The agreement with its obligations, their parties and instalments, in three queries;
+    with `saved_only`, None until a version has been saved."""
+    agreements = Agreement.objects.filter(dispute=dispute)
+    if saved_only:
+        agreements = agreements.filter(version__gt=0)
+    return agreements.prefetch_related(
+        Prefetch(
+            "obligations",
+            queryset=Obligation.objects.select_related(
+                "payer__party", "payee__party"
+            ).prefetch_related("instalments"),
+        )
+    ).first()
+
+
+def documents_of(dispute: Dispute) -> list[Document]:
+    """The copies generated for the case, by kind, language and version."""
+    return list(Document.objects.filter(dispute=dispute).order_by("kind", "lang", "version"))
+
+
+def document_by_code(code: str) -> Document | None:
+    """The document a verification code names (codes are upper case), with its file and body."""
+    return (
+        Document.objects.select_related("file", "dispute__body")
+        .filter(verification_code=code.upper())
+        .first()
+    )
