@@ -1,4 +1,4 @@
-# Issue #5 (calendars): a secret token per mediator addressing their calendar feed.
+# A secret token per mediator addressing their calendar feed.
 #
 # Django's recipe for a unique field on a table with rows: add it nullable, give every existing
 # row its own value, then (in 0006, a separate transaction, so PostgreSQL never alters a table

@@ -1,4 +1,4 @@
-# Issue #5 (calendars): every mediator now has a token (0005); make it unique and required.
+# Every mediator now has a token (0005); make it unique and required.
 
 from django.db import migrations, models
 

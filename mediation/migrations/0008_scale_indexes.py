@@ -1,4 +1,4 @@
-# Issue #6 (scale): indexes for a million disputes, chosen from EXPLAIN ANALYZE of the list API,
+# Indexes for a million disputes, chosen from EXPLAIN ANALYZE of the list API,
 # the workbench queue and the rates on data made by `generate_cases` (see bench/README.md).
 #
 # On a live database this size, each CREATE INDEX blocks writes to its table for a few seconds;

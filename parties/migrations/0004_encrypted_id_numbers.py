@@ -1,4 +1,4 @@
-"""ID numbers encrypted at rest with a keyed search hash (issue #7, parties/crypto.py).
+"""ID numbers encrypted at rest with a keyed search hash (parties/crypto.py).
 
 Every stored ID number, in the parties and in their field history, is rewritten encrypted and
 its hash filled in, before the uniqueness constraint moves to (ID type, hash). Reversible: going
