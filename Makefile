@@ -10,7 +10,9 @@ PORT ?= 8000
 .PHONY: run serve backup restore test setup install system browser messages migrate seed lint format check clean
 
 run: setup seed ## Set everything up on SQLite, load demo data and serve on 127.0.0.1:8000
-	DJANGO_DEBUG=1 $(PY) manage.py runserver $(HOST):$(PORT)
+	@# HOST and PORT also set FENGQIAO_PUBLIC_URL's default (config/settings.py), so documents'
+	@# verification link and QR code point where this server answers.
+	HOST=$(HOST) PORT=$(PORT) DJANGO_DEBUG=1 $(PY) manage.py runserver $(HOST):$(PORT)
 
 serve: system install messages ## The deployed stack on this machine: PostgreSQL, Redis, Celery worker and beat, gunicorn (docs/deploy.md)
 	HOST=$(HOST) PORT=$(PORT) ./config/serve.sh
@@ -47,14 +49,18 @@ $(STAMP): requirements.txt | $(PY)
 install: $(STAMP)
 
 # Debian packages the PDFs need: Pango, a CJK font (else WeasyPrint prints empty boxes), HarfBuzz's
-# subsetter (else subsetting falls back to fontTools, ~9 s a page) and gettext. apt as root,
+# subsetter (else subsetting falls back to fontTools, ~9 s a page), gettext, and poppler's pdfsig
+# (the tests check the signed agreement with it as an independent verifier). apt as root,
 # otherwise a clear message; never silently without.
 system:
 	@missing=""; \
-	  fc-list :lang=zh family 2>/dev/null | grep -q . || missing="$$missing fontconfig fonts-wqy-microhei"; \
+	  fc-list :lang=zh family 2>/dev/null | grep -q "WenQuanYi Micro Hei" || missing="$$missing fontconfig fonts-wqy-microhei"; \
+	  fc-list :lang=zh family 2>/dev/null | grep -q "AR PL UMing CN" || missing="$$missing fonts-arphic-uming"; \
+	  fc-list : family 2>/dev/null | grep -q "Liberation Serif" || missing="$$missing fonts-liberation"; \
 	  ldconfig -p 2>/dev/null | grep -q libpangoft2 || missing="$$missing libpango-1.0-0 libpangoft2-1.0-0"; \
 	  ldconfig -p 2>/dev/null | grep -q libharfbuzz-subset || missing="$$missing libharfbuzz-subset0"; \
 	  command -v msgfmt >/dev/null || missing="$$missing gettext"; \
+	  command -v pdfsig >/dev/null || missing="$$missing poppler-utils"; \
 	  if [ -n "$$missing" ]; then \
 	    if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	      echo "installing:$$missing"; \

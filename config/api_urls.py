@@ -3,6 +3,11 @@
 from django.urls import path
 from rest_framework.routers import DefaultRouter
 
+from courts.api.consents import (
+    ConfirmationConsentCodeView,
+    ConfirmationConsentsView,
+    PowerOfAttorneyView,
+)
 from courts.api.views import ReferralViewSet
 from documents.api.urls import urlpatterns as documents_urls
 from mediation.api.reference_views import CourtViewSet, MediationBodyViewSet, MediatorViewSet
@@ -25,6 +30,21 @@ router.register("courts", CourtViewSet, basename="court")
 
 urlpatterns = [
     *documents_urls,
+    path(
+        "disputes/<int:dispute_id>/confirmation-consents/",
+        ConfirmationConsentsView.as_view(),
+        name="api-confirmation-consents",
+    ),
+    path(
+        "disputes/<int:dispute_id>/confirmation-consents/code/",
+        ConfirmationConsentCodeView.as_view(),
+        name="api-confirmation-consent-code",
+    ),
+    path(
+        "disputes/<int:dispute_id>/parties/<int:case_party_id>/power-of-attorney/",
+        PowerOfAttorneyView.as_view(),
+        name="api-power-of-attorney",
+    ),
     path("stats/rates/", RatesView.as_view(), name="api-rates"),
     # A body's record of a party: personal data on request, the portal account, a new phone.
     path(

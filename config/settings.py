@@ -6,6 +6,7 @@ DJANGO_ALLOWED_HOSTS and DATABASE_URL.
 """
 
 import datetime
+import socket
 from pathlib import Path
 
 import environ
@@ -294,6 +295,10 @@ SPECTACULAR_SETTINGS = {
         "ScheduleEnum": "documents.models.Schedule",
         "PaymentMethodEnum": "documents.models.PaymentMethod",
         "SessionKindEnum": "mediation.kernel.choices.SessionKind",
+        "ConsentMethodEnum": "courts.models.ConsentMethod",
+        "ChannelEnum": "mediation.kernel.choices.Channel",
+        "AnswerChannelEnum": "parties.serializers.STAFF_CHANNEL_CHOICES",
+        "DeclineGroundEnum": "mediation.kernel.choices.DeclineGround",
     },
 }
 
@@ -335,6 +340,15 @@ FENGQIAO_DELEGATION_EXTENSION_MAX_DAYS = env.int(
     "FENGQIAO_DELEGATION_EXTENSION_MAX_DAYS", default=30
 )
 FENGQIAO_ENTRUSTMENT_DEADLINE_DAYS = env.int("FENGQIAO_ENTRUSTMENT_DEADLINE_DAYS", default=15)
+# … and an entrustment likewise, by up to this many days.
+FENGQIAO_ENTRUSTMENT_EXTENSION_MAX_DAYS = env.int(
+    "FENGQIAO_ENTRUSTMENT_EXTENSION_MAX_DAYS", default=15
+)
+# Matters that fall to an intermediate court for judicial confirmation, by category: the court's
+# code, e.g. FENGQIAO_CONFIRMATION_INTERMEDIATE_COURTS=financial=赣01 (mapping of category to code).
+FENGQIAO_CONFIRMATION_INTERMEDIATE_COURTS = env.dict(
+    "FENGQIAO_CONFIRMATION_INTERMEDIATE_COURTS", default={}
+)
 # Parties may apply for judicial confirmation within this many days of the agreement taking effect.
 FENGQIAO_CONFIRMATION_WINDOW_DAYS = env.int("FENGQIAO_CONFIRMATION_WINDOW_DAYS", default=30)
 # A case is "due soon" once this fraction of its time has passed.
@@ -356,7 +370,14 @@ FENGQIAO_FONT_CACHE_DIR = env.path(
     "FENGQIAO_FONT_CACHE_DIR", default=BASE_DIR / "var" / "cache" / "fonts"
 )
 # Public address of the verification page printed on documents and in their QR code.
-FENGQIAO_PUBLIC_URL = env.str("FENGQIAO_PUBLIC_URL", default="http://127.0.0.1:8000")
+# Unset, it follows HOST and PORT (`make run`, `make serve` pass them), so documents' verification
+# links and QR codes point where the server answers; 0.0.0.0 stands for this machine's name.
+_public_host = env.str("HOST", default="127.0.0.1")
+if _public_host in ("0.0.0.0", "::", "[::]"):
+    _public_host = socket.gethostname()
+FENGQIAO_PUBLIC_URL = env.str(
+    "FENGQIAO_PUBLIC_URL", default=f"http://{_public_host}:{env.str('PORT', default='8000')}"
+)
 # SMS gateway for one-time codes; the development backend writes messages to the log.
 FENGQIAO_SMS_BACKEND = env.str("FENGQIAO_SMS_BACKEND", default="documents.sms.LogSmsBackend")
 FENGQIAO_OTP_TTL_SECONDS = env.int("FENGQIAO_OTP_TTL_SECONDS", default=300)

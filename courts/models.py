@@ -147,7 +147,7 @@ class Referral(ConcurrentTransitionMixin, models.Model):
     )
     # Why it was returned, or the court's reasons for its decision.
     reason = models.TextField(_("reason"), blank=True)
-    # A delegation may be extended once, with every party's consent (SPEC §4).
+    # A delegation or entrustment may be extended once, with every party's consent (SPEC §4).
     extended_days = models.PositiveSmallIntegerField(_("extended by (days)"), null=True, blank=True)
     extension_consent = models.JSONField(_("extension consent"), default=dict, blank=True)
     created_by = models.ForeignKey(
@@ -245,7 +245,7 @@ class Referral(ConcurrentTransitionMixin, models.Model):
         field=state,
         source=ReferralState.RECEIVED,
         target=ReferralState.RECEIVED,
-        conditions=[rules.is_delegation, rules.not_yet_extended, rules.case_still_open],
+        conditions=[rules.is_from_court, rules.not_yet_extended, rules.case_still_open],
         permission=rules.can_extend,
         custom={"label": _("Extend the mediation period")},
     )
@@ -271,3 +271,93 @@ class ReferralLog(StateLog):
 
     def __str__(self) -> str:
         return f"{self.referral_id}: {self.from_state or '∅'} → {self.to_state} ({self.action})"
+
+
+# --- joint application for judicial confirmation (司法确认) ---------------------------------------
+
+
+class ConsentMethod(models.TextChoices):
+    IN_PERSON = "in_person", _("In person, before the mediator")
+    ONLINE = "online", _("Online, with a code sent to the party's phone")
+
+
+class ConfirmationConsentQuerySet(models.QuerySet["ConfirmationConsent"]):
+    """Consents are evidence: never deleted, and changed only to void them."""
+
+    VOIDING_FIELDS = frozenset({"voided_at", "void_reason"})
+
+    def update(self, **kwargs: Any) -> int:
+        if not set(kwargs) <= self.VOIDING_FIELDS:
+            raise TypeError("A confirmation consent can only be voided.")
+        return super().update(**kwargs)
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise TypeError("ConfirmationConsent is append-only.")
+
+    def live(self) -> ConfirmationConsentQuerySet:
+        return self.filter(voided_at__isnull=True)
+
+
+class ConfirmationConsent(models.Model):
+    """An applicant's or respondent's consent to apply jointly for judicial confirmation of the
+    agreement (People's Mediation Law art. 33; Civil Procedure Law art. 205): given in person
+    before the mediator or online with a one-time code, by the party or by an agent holding a
+    special power of attorney for it. Voided, not deleted, when the agreement it was given to no
+    longer stands (revised, or confirmation denied)."""
+
+    dispute = models.ForeignKey(
+        "mediation.Dispute",
+        on_delete=models.PROTECT,
+        related_name="confirmation_consents",
+        verbose_name=_("dispute"),
+    )
+    # The applicant or respondent who consents …
+    party = models.ForeignKey(
+        "parties.CaseParty",
+        on_delete=models.PROTECT,
+        related_name="confirmation_consents",
+        verbose_name=_("for"),
+    )
+    # … through themselves or their agent.
+    given_by = models.ForeignKey(
+        "parties.CaseParty",
+        on_delete=models.PROTECT,
+        related_name="confirmation_consents_given",
+        verbose_name=_("given by"),
+    )
+    method = models.CharField(_("how"), max_length=20, choices=ConsentMethod.choices)
+    at = models.DateTimeField(_("at"), default=timezone.now)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("recorded by"),
+    )
+    voided_at = models.DateTimeField(_("voided at"), null=True, blank=True)
+    void_reason = models.CharField(_("why voided"), max_length=100, blank=True)
+
+    objects = ConfirmationConsentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["at", "id"]
+        verbose_name = _("confirmation consent")
+        verbose_name_plural = _("confirmation consents")
+        constraints = [
+            # One live consent per party: a second would say nothing new.
+            models.UniqueConstraint(
+                fields=["dispute", "party"],
+                condition=models.Q(voided_at__isnull=True),
+                name="confirmation_consent_one_live",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.dispute_id}: {self.party_id} ({self.method})"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise TypeError("ConfirmationConsent is append-only; void it instead.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise TypeError("ConfirmationConsent is append-only.")

@@ -5,7 +5,8 @@
   once when the body's own desk registered it;
 - each transition's `court` effect (`mediation.cases.workflow.CourtStep`): the inbound referral
   received, returned or decided; a litigation referral or a confirmation application sent; the
-  confirmation application decided.
+  confirmation application decided;
+- the agreement revised or its confirmation denied: the consents to apply are voided.
 
 They run inside the case's transaction: a referral that cannot follow (say, a second open one of
 its kind) refuses the case's step as well.
@@ -16,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from courts import linkage
+from courts import consents, linkage
 from courts.models import (
     INBOUND_KINDS,
     ReferralDecision,
@@ -144,8 +145,18 @@ def follow_in_referrals(*, event: DisputeTransitioned, **kwargs: Any) -> None:
         FOLLOW[event.step.court](event)
 
 
+def void_confirmation_consents(*, event: DisputeTransitioned, **kwargs: Any) -> None:
+    """Consents to apply for confirmation were given to the agreement as it stood: once it is
+    revised, or the court has refused to confirm it, they no longer count."""
+    if event.step.voids_signatures or event.step.court == CourtStep.DENIED:
+        consents.void_consents(event.dispute, event.step.name, at=event.at)
+
+
 def connect() -> None:
     from mediation.cases import events
 
     events.dispute_registered.connect(open_court_referral, dispatch_uid="courts.open_referral")
     events.dispute_transitioned.connect(follow_in_referrals, dispatch_uid="courts.follow")
+    events.dispute_transitioned.connect(
+        void_confirmation_consents, dispatch_uid="courts.void_consents"
+    )

@@ -35,9 +35,9 @@ def is_litigation(referral: Referral) -> bool:
     return referral.kind == "litigation"
 
 
-@guard(_("Only a pre-filing delegation can be extended."))
-def is_delegation(referral: Referral) -> bool:
-    return referral.kind == "delegation"
+@guard(_("Only a case a court delegated or entrusted can be extended."))
+def is_from_court(referral: Referral) -> bool:
+    return _inbound(referral)
 
 
 @guard(_("The mediation period has already been extended once."))

@@ -69,7 +69,10 @@ def referral_list(user: Any, today: datetime.date | None = None) -> QuerySet[Ref
 
 def referral_list_with_parties(user: Any) -> QuerySet[Referral]:
     """`referral_list`, with each case's parties (`dispute.case_parties.all()`) prefetched."""
-    return referral_list(user).prefetch_related(with_case_parties("dispute__case_parties"))
+    # The case's referrals too: whether the court may see the parties in full depends on them.
+    return referral_list(user).prefetch_related(
+        with_case_parties("dispute__case_parties"), "dispute__referrals"
+    )
 
 
 def referral_get(user: Any, referral_id: Any, *, with_parties: bool = False) -> Referral:

@@ -37,6 +37,7 @@ from courts.rules import user_refusals
 from courts.selectors import referrals_visible_to
 from mediation.cases import rules as dispute_rules
 from mediation.cases import services as dispute_services
+from mediation.cases.deadlines import court_deadline_days
 from mediation.cases.models import Dispute, MediationBody, TransitionLog
 from mediation.cases.selectors import disputes_visible_to
 from mediation.kernel.case_numbers import validate_case_number
@@ -236,7 +237,11 @@ def _prepare(referral: Referral, name: str, data: Mapping[str, Any]) -> tuple[di
             )
         return {"decision": decision}, reason, {"decision": decision}
     if name == "extend":
-        limit = settings.FENGQIAO_DELEGATION_EXTENSION_MAX_DAYS
+        limit = (
+            settings.FENGQIAO_ENTRUSTMENT_EXTENSION_MAX_DAYS
+            if referral.kind == ReferralKind.ENTRUSTMENT
+            else settings.FENGQIAO_DELEGATION_EXTENSION_MAX_DAYS
+        )
         try:
             days = int(data.get("days"))  # type: ignore[arg-type]
         except (TypeError, ValueError) as exc:
@@ -366,7 +371,7 @@ def _extend_deadline(
 ) -> None:
     old = dispute.deadline
     start = dispute.received_at
-    total = ((old - start).days if old else settings.FENGQIAO_DELEGATION_DEADLINE_DAYS) + days
+    total = ((old - start).days if old else court_deadline_days(dispute.channel) or 0) + days
     dispute.set_deadline(start, total)
     dispute.save(update_fields=["deadline", "due_soon_on", "updated_at"])
     # Not a change of state, but the case's history should show why its deadline moved.

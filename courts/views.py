@@ -33,6 +33,7 @@ from courts.models import (
     ReferralKind,
     ReferralState,
 )
+from documents import selectors as document_selectors
 from mediation.cases.services import transition_label
 from mediation.cases.workflow import TRANSITION_NAMES
 from mediation.kernel.exceptions import Conflict, Forbidden, ServiceError
@@ -159,6 +160,7 @@ def _detail_response(
         "is_inbound": referral.kind in INBOUND_KINDS,
         "parties": parties,
         "consenting_names": [p.name for p in parties if p.pk in consenting],
+        "documents": document_selectors.document_links(referral.dispute),
         "log": _log_rows(referral),
         "steps": steps,
         "error": error,

@@ -22,8 +22,9 @@ if TYPE_CHECKING:
 
 
 def agreement_number(dispute: Dispute) -> str:
-    """The agreement carries the case's reference: one agreement per case."""
-    return f"{dispute.reference}-XY"
+    """The agreement carries the case's number (the body's, else the reference): one agreement
+    per case."""
+    return dispute.number
 
 
 def get_or_create_agreement(dispute: Dispute) -> Agreement:

@@ -20,11 +20,19 @@ from django.utils.translation import gettext as _
 
 from courts.models import Referral, ReferralKind
 from documents import storage
-from documents.models import Agreement, Document, DocumentKind, DocumentLanguage, Signature
+from documents.models import (
+    Agreement,
+    Document,
+    DocumentKind,
+    DocumentLanguage,
+    MediatorSignature,
+    Signature,
+)
+from documents.wording import title_for, wording_for
 from mediation.cases.models import Dispute, TransitionLog
-from mediation.kernel.choices import Outcome, State
+from mediation.kernel.choices import DeclineGround, Outcome, PartyRole, State
 from mediation.kernel.exceptions import Conflict, NotFound
-from parties.models import CaseParty
+from parties.models import AuthorityScope, CaseParty, PartyKind
 
 logger = logging.getLogger("fengqiao.documents")
 
@@ -58,10 +66,17 @@ def available_kinds(dispute: Dispute) -> list[str]:
     kinds = []
     if dispute.accepted_at is not None:
         kinds.append(DocumentKind.ACCEPTANCE_NOTICE)
-    if dispute.signed_at is not None:
-        # Cases concluded on paper (imported) have no agreement here to print.
-        if Agreement.objects.filter(dispute=dispute, version__gt=0).exists():
-            kinds.append(DocumentKind.AGREEMENT)
+    if dispute.state == State.DECLINED:
+        kinds.append(DocumentKind.REFUSAL_NOTICE)
+    if _oral_agreement(dispute) is not None:
+        kinds.append(DocumentKind.ORAL_AGREEMENT)
+    # Cases concluded on paper (imported) have no agreement here to print, and an oral agreement
+    # none to print or to have confirmed (`not_an_oral_agreement`).
+    if (
+        dispute.signed_at is not None
+        and Agreement.objects.filter(dispute=dispute, version__gt=0).exists()
+    ):
+        kinds.append(DocumentKind.AGREEMENT)
         kinds.append(DocumentKind.CONFIRMATION_APPLICATION)
     if dispute.outcome == Outcome.FAILURE:
         kinds.append(DocumentKind.TERMINATION)
@@ -93,7 +108,11 @@ def _party(cp: CaseParty, names: dict[int, str]) -> dict[str, Any]:
         "organization_type_label": party.get_organization_type_display()
         if party.organization_type
         else "",
-        "legal_representative": "",
+        "legal_representative": (
+            f"{party.legal_representative}（{party.legal_representative_title}）"
+            if party.legal_representative and party.legal_representative_title
+            else party.legal_representative
+        ),
         "represents_name": names.get(cp.represents_id, "") if cp.represents_id else "",
     }
 
@@ -140,14 +159,25 @@ def _agreement_context(dispute: Dispute, agreement: Agreement) -> dict[str, Any]
             {
                 "for_name": cp.party.name,
                 "role_label": cp.get_role_display(),
+                "organization": cp.party.kind == PartyKind.ORGANIZATION,
                 "signer_name": signature.signer_name if signature else "",
                 "signer_role_label": signer.get_role_display() if signer else "",
+                # A guardian signs as the child's legal representative (法定代理人).
+                "by_guardian": signer is not None and signer.role == PartyRole.GUARDIAN,
+                "representative_name": signature.representative_name if signature else "",
+                "representative_role": signature.representative_role if signature else "",
+                "seal_affixed": bool(signature and signature.seal_affixed),
                 "signed_at": signature.signed_at if signature else None,
                 "method_label": signature.get_method_display() if signature else "",
                 "image": _image_uri(signature.image) if signature else None,
             }
         )
     mediator = dispute.mediator
+    own = (
+        MediatorSignature.objects.filter(agreement=agreement, version__number=agreement.version)
+        .select_related("mediator__user")
+        .first()
+    )
     return {
         "version": agreement.version,
         "number": agreement.number,
@@ -159,20 +189,87 @@ def _agreement_context(dispute: Dispute, agreement: Agreement) -> dict[str, Any]
         "total": agreement.total,
         "performance": agreement.performance,
         "signatures": blocks,
-        # The mediator signs when the agreement takes effect, i.e. with the last party.
+        # The mediator signs last, in their own hand; that signature makes the agreement take
+        # effect (documents.services.record_mediator_signature).
         "mediator_signatures": [
-            {
-                "name": mediator.display_name,
-                "signed_at": max((s.signed_at for s in signatures.values()), default=None)
-                if dispute.signed_at
-                else None,
-            }
+            {"name": own.signer_name, "signed_at": own.signed_at, "image": _image_uri(own.image)}
         ]
+        if own is not None
+        else [{"name": mediator.display_name, "signed_at": None, "image": None}]
         if mediator
         else [],
         "copies": len(blocks) + 1,
         "facts_override": agreement.facts,
     }
+
+
+def _oral_agreement(dispute: Dispute) -> TransitionLog | None:
+    """The log entry that recorded the case's oral agreement, if it was settled that way."""
+    return (
+        TransitionLog.objects.filter(dispute=dispute, transition="record_oral_agreement")
+        .order_by("-at")
+        .first()
+    )
+
+
+def _refusal_context(dispute: Dispute, parties: list[dict[str, Any]]) -> dict[str, Any]:
+    """The notice goes to the applicants (and those who act for them): the ground, its
+    explanation and where they can go instead, as the director recorded them at `decline`."""
+    declined = (
+        TransitionLog.objects.filter(dispute=dispute, to_state=State.DECLINED)
+        .order_by("-at")
+        .first()
+    )
+    data = declined.data if declined else {}
+    ground = str(data.get("ground", ""))
+    label = str(DeclineGround(ground).label) if ground in DeclineGround.values else ""
+    reason = declined.reason if declined else ""
+    applicants = {p["name"] for p in parties if p["role"] == PartyRole.APPLICANT}
+    return {
+        "addressed": [
+            p
+            for p in parties
+            if p["role"] == PartyRole.APPLICANT or p["represents_name"] in applicants
+        ],
+        "ground_label": label,
+        # The ground's own wording stands for itself; an explanation is shown beside it.
+        "explanation": "" if reason == label else reason,
+        "advice": str(data.get("advice", "")),
+        "declined_on": dispute.concluded_at,
+    }
+
+
+def _confirmation_applicants(
+    case_parties: list[CaseParty], names: dict[int, str]
+) -> dict[str, Any]:
+    """The joint application goes to the court alone, which rules on the parties as named
+    (Civil Procedure Law art. 205): every applicant and respondent with full identity and
+    address, and whoever acts for them, agents with their special power of attorney."""
+    joint = ("applicant", "respondent")
+    principals = {cp.pk for cp in case_parties if cp.role in joint}
+    parties = []
+    agents = []
+    for cp in case_parties:
+        if cp.role not in joint and cp.represents_id not in principals:
+            continue
+        row = _party(cp, names)
+        row["id_number"] = cp.party.id_number
+        row["phone"] = cp.party.phone
+        parties.append(row)
+        if cp.role == "agent":
+            scope = set(cp.authority_scope or [])
+            agents.append(
+                {
+                    "name": cp.party.name,
+                    "represents_name": row["represents_name"],
+                    "authority": [
+                        str(label) for value, label in AuthorityScope.choices if value in scope
+                    ],
+                    "authority_date": cp.authority_date,
+                    "authority_document": cp.authority_document,
+                }
+            )
+    return {"parties": parties, "agents": agents}
 
 
 def build_context(
@@ -181,11 +278,19 @@ def build_context(
     """The template context of the documents' contract (see templates/documents/)."""
     case_parties = list(dispute.case_parties.select_related("party").order_by("id"))
     names = {cp.pk: cp.party.name for cp in case_parties}
+    wording = wording_for(dispute.body.kind)
     with translation.override(lang):
+        words = wording.as_context()
+        title = title_for(kind, dispute.body.kind)
         context: dict[str, Any] = {
             "kind": kind,
             "lang": lang,
-            "number": f"{dispute.reference}-{KIND_CODES[kind]}",
+            "wording": words,
+            # The seal partial's own key (templates/documents/_seal.html).
+            "seal_title": words["seal_title"],
+            # Every paper of a case carries the body's case number (its 字号): one style on
+            # pages and papers; the title tells the papers apart.
+            "number": dispute.number,
             "reference": dispute.reference,
             "date": timezone.localdate(),
             "body": {
@@ -205,6 +310,8 @@ def build_context(
             "mediators": [{"name": dispute.mediator.display_name}] if dispute.mediator else [],
             "verification": None,
         }
+        if title is not None:
+            context["title"] = str(title)
         if verification_code:
             from documents.qr import qr_svg_data_uri
 
@@ -225,6 +332,18 @@ def build_context(
             context.update(extra)
         elif kind == DocumentKind.ACCEPTANCE_NOTICE:
             context.update({"accepted_at": dispute.accepted_at, "deadline": dispute.deadline})
+        elif kind == DocumentKind.ORAL_AGREEMENT:
+            entry = _oral_agreement(dispute)
+            data = entry.data if entry else {}
+            context.update(
+                {
+                    "content": data.get("content", ""),
+                    "performance": data.get("performance", ""),
+                    "agreed_on": dispute.signed_at,
+                }
+            )
+        elif kind == DocumentKind.REFUSAL_NOTICE:
+            context.update(_refusal_context(dispute, context["parties"]))
         elif kind == DocumentKind.TERMINATION:
             failed = (
                 TransitionLog.objects.filter(dispute=dispute, to_state=State.FAILED)
@@ -252,6 +371,7 @@ def build_context(
             agreement = Agreement.objects.filter(dispute=dispute).first()
             context.update(
                 {
+                    **_confirmation_applicants(case_parties, names),
                     "court": {"name": court.name if court else ""},
                     "agreement_number": agreement.number if agreement else "",
                     "signed_on": dispute.signed_at,
@@ -259,15 +379,6 @@ def build_context(
                 }
             )
     return context
-
-
-KIND_CODES = {
-    DocumentKind.AGREEMENT: "XY",
-    DocumentKind.ACCEPTANCE_NOTICE: "SL",
-    DocumentKind.TERMINATION: "ZJ",
-    DocumentKind.REFERRAL_LETTER: "YS",
-    DocumentKind.CONFIRMATION_APPLICATION: "QR",
-}
 
 
 # --- generation ----------------------------------------------------------------------------------
@@ -285,7 +396,7 @@ def _check_request(dispute: Dispute, kind: str, lang: str) -> None:
 @transaction.atomic
 def generate(dispute_id: int, kind: str, lang: str = DocumentLanguage.ZH_HANS) -> Document:
     """The case's document of this kind and language, generated and signed the first time."""
-    from documents.rendering import render_pdf
+    from documents.rendering import render_pdf_with_seal
     from documents.signing import sign_pdf
 
     dispute = (
@@ -304,7 +415,9 @@ def generate(dispute_id: int, kind: str, lang: str = DocumentLanguage.ZH_HANS) -
         return existing
     code = new_verification_code()
     context = build_context(dispute, kind, lang, verification_code=code)
-    pdf = render_pdf(kind, context, lang=lang)
+    # An issued copy carries the body's seal, drawn in its slot and covered by the signature.
+    context["sealed"] = True
+    pdf, seal = render_pdf_with_seal(kind, context, lang=lang)
     with translation.override(lang):
         reason = str(DocumentKind(kind).label)
     signed = sign_pdf(
@@ -313,6 +426,9 @@ def generate(dispute_id: int, kind: str, lang: str = DocumentLanguage.ZH_HANS) -
         body_name=dispute.body.name,
         reason=reason,
         location=dispute.body.region,
+        box=seal.box if seal else None,
+        on_page=seal.page if seal else -1,
+        over_drawn_seal=seal is not None,
     )
     stored = storage.store(signed, "application/pdf")
     return Document.objects.create(

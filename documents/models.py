@@ -222,6 +222,11 @@ class Signature(models.Model):
     )
     ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
     text_sha256 = models.CharField(_("SHA-256 of the text signed"), max_length=64)
+    # An organisation signs through a named person (its legal representative, a claims handler)
+    # and its seal: who held the pen, in what capacity, and whether the company seal was affixed.
+    representative_name = models.CharField(_("representative"), max_length=100, blank=True)
+    representative_role = models.CharField(_("representative's role"), max_length=100, blank=True)
+    seal_affixed = models.BooleanField(_("seal affixed"), default=False)
     signed_at = models.DateTimeField(_("signed at"), default=timezone.now)
     # A signature stops counting when the agreement is revised; it is kept, marked void.
     voided_at = models.DateTimeField(_("voided at"), null=True, blank=True)
@@ -241,6 +246,37 @@ class Signature(models.Model):
 
     def __str__(self) -> str:
         return f"{self.signer_name} for {self.signatory_id} on v{self.version_id}"
+
+
+class MediatorSignature(models.Model):
+    """The assigned mediator's own signature on the version every party signed: given last, it
+    makes the agreement take effect with the body's seal (People's Mediation Law art. 29)."""
+
+    agreement = models.ForeignKey(
+        Agreement,
+        on_delete=models.PROTECT,
+        related_name="mediator_signatures",
+        verbose_name=_("agreement"),
+    )
+    version = models.OneToOneField(
+        AgreementVersion, on_delete=models.PROTECT, related_name="mediator_signature"
+    )
+    mediator = models.ForeignKey(
+        "mediation.Mediator", on_delete=models.PROTECT, related_name="+", verbose_name=_("mediator")
+    )
+    signer_name = models.CharField(_("name as typed"), max_length=200)
+    image = models.BinaryField(_("signature image"))  # the drawn signature (PNG, re-encoded)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    text_sha256 = models.CharField(_("SHA-256 of the text signed"), max_length=64)
+    signed_at = models.DateTimeField(_("signed at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("mediator's signature")
+        verbose_name_plural = _("mediator's signatures")
+
+    def __str__(self) -> str:
+        return f"{self.signer_name} (mediator) on v{self.version_id}"
 
 
 class OneTimeCode(models.Model):
@@ -301,6 +337,8 @@ class DocumentKind(models.TextChoices):
     TERMINATION = "termination", _("Termination of mediation")
     REFERRAL_LETTER = "referral_letter", _("Referral letter")
     CONFIRMATION_APPLICATION = "confirmation_application", _("Judicial confirmation application")
+    REFUSAL_NOTICE = "refusal_notice", _("Refusal notice")
+    ORAL_AGREEMENT = "oral_agreement", _("Oral agreement record")
 
 
 class DocumentLanguage(models.TextChoices):

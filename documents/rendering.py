@@ -22,6 +22,7 @@ import mimetypes
 import os
 import subprocess
 import threading
+from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
@@ -44,6 +45,8 @@ DOCUMENT_KINDS = {
     "termination": pgettext_lazy("document", "Notice of Termination of Mediation"),
     "referral_letter": pgettext_lazy("document", "Letter of Referral"),
     "confirmation_application": pgettext_lazy("document", "Application for Judicial Confirmation"),
+    "refusal_notice": pgettext_lazy("document", "Notice of Refusal to Accept"),
+    "oral_agreement": pgettext_lazy("document", "Record of an Oral Mediation Agreement"),
 }
 LANGUAGES = ("zh-hans", "en")
 
@@ -358,7 +361,8 @@ def render_html(kind: str, context: dict[str, Any], *, lang: str = "zh-hans") ->
             **context,
             "kind": kind,
             "lang": lang,
-            "title": str(DOCUMENT_KINDS[kind]),
+            # The body's kind may name the document (wording.title_for): 行政调解协议书.
+            "title": str(context.get("title") or DOCUMENT_KINDS[kind]),
         }
         return render_to_string(f"documents/{kind}.html", full)
 
@@ -387,10 +391,41 @@ def _stylesheet() -> Any:
 
 def render_pdf(kind: str, context: dict[str, Any], *, lang: str = "zh-hans") -> bytes:
     """The document as PDF bytes, unsigned (signing is the caller's business)."""
+    return render_pdf_with_seal(kind, context, lang=lang)[0]
+
+
+# The element the seal partial draws the body's seal in (templates/documents/_seal.html).
+SEAL_ANCHOR = "body-seal"
+CSS_PX_IN_PT = 0.75  # 96 CSS px to the inch, 72 PDF points
+
+
+@dataclass(frozen=True)
+class SealPlace:
+    """Where the drawn seal sits: the page (0-based) and its box in PDF points (x0, y0, x1, y1,
+    origin bottom-left), for the PAdES signature's widget to cover it."""
+
+    page: int
+    box: tuple[float, float, float, float]
+
+
+def render_pdf_with_seal(
+    kind: str, context: dict[str, Any], *, lang: str = "zh-hans"
+) -> tuple[bytes, SealPlace | None]:
+    """The document as PDF bytes, unsigned, and where its drawn seal is (None when the copy
+    draws none: an unsigned preview shows the seal's placeholder)."""
     html = render_html(kind, context, lang=lang)
     ensure_cjk_font()
     ensure_harfbuzz_subset()
     from weasyprint import HTML
 
-    document = HTML(string=html, base_url=BASE_URL, url_fetcher=safe_url_fetcher())
-    return document.write_pdf(stylesheets=[_stylesheet()], font_config=_font_config())
+    document = HTML(string=html, base_url=BASE_URL, url_fetcher=safe_url_fetcher()).render(
+        stylesheets=[_stylesheet()], font_config=_font_config()
+    )
+    place = None
+    for number, page in enumerate(document.pages):
+        anchor = page.anchors.get(SEAL_ANCHOR)
+        if anchor is not None:
+            x0, top, x1, bottom = (value * CSS_PX_IN_PT for value in anchor)
+            height = page.height * CSS_PX_IN_PT
+            place = SealPlace(page=number, box=(x0, height - bottom, x1, height - top))
+    return document.write_pdf(), place

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from django.db.models import Prefetch
+from django.urls import reverse
 
-from documents.models import Agreement, Document, Obligation
+from documents.generation import available_kinds
+from documents.models import Agreement, Document, DocumentKind, Obligation
 from mediation.cases.models import Dispute
 
 
@@ -37,6 +39,21 @@ def documents_of(dispute: Dispute) -> list[Document]:
     return list(Document.objects.filter(dispute=dispute).order_by("kind", "lang", "version"))
 
 
+def copy_of_same_document(document: Document, sha256: str) -> Document | None:
+    """The copy of this document (same case, kind and version, any language) whose file has
+    this SHA-256: a party holding the English copy may check it on the Chinese copy's page."""
+    return (
+        Document.objects.filter(
+            dispute_id=document.dispute_id,
+            kind=document.kind,
+            version=document.version,
+            file_id=sha256,
+        )
+        .order_by("pk")
+        .first()
+    )
+
+
 def document_by_code(code: str) -> Document | None:
     """The document a verification code names (codes are upper case), with its file and body."""
     return (
@@ -44,3 +61,16 @@ def document_by_code(code: str) -> Document | None:
         .filter(verification_code=code.upper())
         .first()
     )
+
+
+def document_links(dispute: Dispute) -> list[dict[str, str]]:
+    """The case's documents as links to their PDFs (the API's download, whose permission is the
+    case's visibility): for the pages of everyone who may see the case."""
+    return [
+        {
+            "kind": kind,
+            "label": str(DocumentKind(kind).label),
+            "url": reverse("api-document-pdf", args=[dispute.pk, kind]),
+        }
+        for kind in available_kinds(dispute)
+    ]

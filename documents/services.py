@@ -10,12 +10,9 @@ written on any error.
 from __future__ import annotations
 
 import datetime
-import io
+import logging
 import secrets
-import struct
-import zlib
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
@@ -25,12 +22,20 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from PIL import Image, UnidentifiedImageError
 
-from documents import agreements
+from documents import agreements, storage
+from documents.inputs import (  # noqa: F401 (the services' inputs, named here for their callers)
+    AgreementInput,
+    InstalmentInput,
+    MediatorSignatureInput,
+    ObligationInput,
+    SignatureInput,
+    SigningResult,
+)
 from documents.models import (
     Agreement,
     AgreementVersion,
+    MediatorSignature,
     OneTimeCode,
     PaymentMethod,
     Schedule,
@@ -38,13 +43,24 @@ from documents.models import (
     SignatureMethod,
 )
 from documents.signatories import SignatoryStatus, signing_status
+from documents.signature_images import clean_signature_image
 from mediation.cases import services as dispute_services
 from mediation.cases.models import Dispute
 from mediation.kernel.choices import State
-from mediation.kernel.exceptions import Conflict, Forbidden
+from mediation.kernel.exceptions import Conflict, Forbidden, ServiceError
 from mediation.kernel.roles import scope_of
-from parties.models import CaseParty, PortalAccount
+from parties.models import CaseParty, PartyKind, PortalAccount
 from parties.validators import mask_phone
+
+logger = logging.getLogger("fengqiao.documents")
+
+
+class SealingFailed(ServiceError):
+    """The body's seal could not be applied (its key or the renderer failed): a fault of the
+    server, not of the request; nothing was recorded (503)."""
+
+    status_code = 503
+
 
 # Terms are edited while mediating only. Once agreed they are what the parties are signing:
 # changing them takes `revise` with a reason (SPEC §3), which voids the signatures given, so a
@@ -53,72 +69,6 @@ EDITABLE_STATES = (State.MEDIATING,)
 MAX_CLAUSES = 50
 MAX_OBLIGATIONS = 20
 MAX_INSTALMENTS = 60
-# A drawn signature is a few hundred pixels wide; anything far bigger is not a signature.
-MAX_SIGNATURE_PIXELS = 2000 * 1000
-# The signature pad is 480×160; below 80×30 a signature cannot be read on the printed agreement.
-MIN_SIGNATURE_SIZE = (80, 30)
-# Dark pixels a drawing needs to count as a signature. Drawn in chromium on the pad (2.5 px
-# pen), a small quick 丁一 leaves about 360, a two-character name 900 and more, a single 60-px
-# stroke 120, a tap 4 and a flick 30: 150 refuses taps, flicks and lone strokes with a wide
-# margin below the shortest real name.
-MIN_SIGNATURE_INK = 150
-PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
-PNG_END = b"\x00\x00\x00\x00IEND\xaeB`\x82"  # the empty IEND chunk a complete PNG ends with
-# Adam7 interlacing: each pass's first column and row, and its steps across and down.
-ADAM7_PASSES = (
-    (0, 0, 8, 8),
-    (4, 0, 8, 8),
-    (0, 4, 4, 8),
-    (2, 0, 4, 4),
-    (0, 2, 2, 4),
-    (1, 0, 2, 2),
-    (0, 1, 1, 2),
-)
-
-
-@dataclass
-class InstalmentInput:
-    amount: Decimal
-    due_date: datetime.date
-
-
-@dataclass
-class ObligationInput:
-    payer: int
-    payee: int
-    instalments: Sequence[InstalmentInput]
-    schedule: str = Schedule.LUMP_SUM
-    method: str = PaymentMethod.BANK_TRANSFER
-    note: str = ""
-
-
-@dataclass
-class AgreementInput:
-    facts: str = ""
-    disputed_matters: str = ""
-    responsibilities: str = ""
-    performance: str = ""
-    clauses: Sequence[str] = ()
-    obligations: Sequence[ObligationInput] = ()
-    agreement_date: datetime.date | None = None
-
-
-@dataclass
-class SignatureInput:
-    signatory: int  # the case party signed for
-    method: str
-    signer: int | None = None  # the case party who signs; default the signatory
-    signer_name: str = ""  # typed by the signer; must be their recorded name
-    image: bytes = b""  # the drawn signature (in person)
-    code: str = ""  # the one-time code (online)
-    version: int | None = None  # the version the signer was shown
-
-
-@dataclass
-class SigningResult:
-    signature: Signature
-    statuses: list[SignatoryStatus] = field(default_factory=list)
-    completed: bool = False
 
 
 def _lock(actor: Any, dispute_id: Any) -> Dispute:
@@ -370,117 +320,6 @@ def _check_code(actor: Any, purpose: str, code: str) -> bool:
 # --- signatures ----------------------------------------------------------------------------------
 
 
-def _png_pixels_complete(data: bytes) -> bool:
-    """Whether the PNG's compressed pixel data (its IDAT chunks) inflate to exactly the rows its
-    header announces. Pillow's own decoding would say so, but not in a process where a library
-    has set `ImageFile.LOAD_TRUNCATED_IMAGES` (WeasyPrint does, on import): there a cut image
-    decodes silently, its missing rows left blank. Run after `Image.verify()`, which has checked
-    the chunks' lengths and CRCs."""
-    header, idat, position = b"", [], len(PNG_MAGIC)
-    while position + 8 <= len(data):
-        length, kind = struct.unpack(">I4s", data[position : position + 8])
-        body = data[position + 8 : position + 8 + length]
-        if kind == b"IHDR":
-            header = body
-        elif kind == b"IDAT":
-            idat.append(body)
-        position += 12 + length
-    if len(header) != 13:
-        return False
-    width, height, depth, colour, _method, _filter, interlace = struct.unpack(">IIBBBBB", header)
-    channels = {0: 1, 2: 3, 3: 1, 4: 2, 6: 4}.get(colour)
-    if channels is None:
-        return False
-
-    def rows(w: int, h: int) -> int:  # each row: a filter byte and its packed pixels
-        return 0 if w <= 0 or h <= 0 else h * (1 + (w * channels * depth + 7) // 8)
-
-    if interlace:  # Adam7: seven passes, each a smaller image of its own
-        expected = sum(
-            rows((width - x + dx - 1) // dx, (height - y + dy - 1) // dy)
-            for x, y, dx, dy in ADAM7_PASSES
-        )
-    else:
-        expected = rows(width, height)
-    inflater = zlib.decompressobj()
-    try:
-        pixels = inflater.decompress(b"".join(idat), expected + 1)
-    except zlib.error:
-        return False
-    return len(pixels) == expected and inflater.eof
-
-
-def _ink_pixels(image: Image.Image) -> int:
-    """Pixels at least half dark once the drawing is laid on white paper."""
-    paper = Image.new("RGBA", image.size, (255, 255, 255, 255))
-    grey = Image.alpha_composite(paper, image).convert("L")
-    return sum(grey.histogram()[:128])
-
-
-def clean_signature_image(data: bytes) -> bytes:
-    """A drawn signature, checked and re-encoded as PNG: what is stored is the decoded drawing
-    that was checked (no metadata, nothing smuggled after it).
-
-    Refused with a field error on `image`: anything but a complete PNG (recognised by its bytes,
-    not by what the client calls it; cut or damaged files fail the chunk checks or the full
-    decoding), images too small to show a signature or absurdly large in pixels, and drawings
-    with too little ink to be a signature (a blank pad, a tap).
-    """
-    limit = settings.FENGQIAO_SIGNATURE_IMAGE_MAX_BYTES
-    if not data:
-        raise ValidationError({"image": _("Draw the signature.")})
-    if len(data) > limit:
-        raise ValidationError(
-            {
-                "image": _("The signature image is too large (at most %(kb)d KB).")
-                % {"kb": limit // 1024}
-            }
-        )
-    if not data.startswith(PNG_MAGIC):
-        raise ValidationError({"image": _("The signature must be a PNG image.")})
-    damaged = ValidationError(
-        {"image": _("The signature image is incomplete or damaged: draw the signature again.")}
-    )
-    if not data.endswith(PNG_END):
-        raise damaged
-    try:
-        with Image.open(io.BytesIO(data), formats=["PNG"]) as image:
-            width, height = image.size
-            if width < MIN_SIGNATURE_SIZE[0] or height < MIN_SIGNATURE_SIZE[1]:
-                raise ValidationError(
-                    {
-                        "image": _(
-                            "The signature image is too small: at least %(width)d×%(height)d "
-                            "pixels."
-                        )
-                        % {"width": MIN_SIGNATURE_SIZE[0], "height": MIN_SIGNATURE_SIZE[1]}
-                    }
-                )
-            if width * height > MAX_SIGNATURE_PIXELS:
-                raise ValidationError({"image": _("The signature image is too large.")})
-            image.verify()
-        if not _png_pixels_complete(data):
-            raise damaged
-        with Image.open(io.BytesIO(data), formats=["PNG"]) as image:
-            image.load()
-            drawing = image.convert("RGBA")
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, struct.error) as exc:
-        # Pillow reports a bad chunk as SyntaxError, a bad CRC or a cut file as OSError.
-        raise damaged from exc
-    except Image.DecompressionBombError as exc:
-        raise ValidationError({"image": _("The signature image is too large.")}) from exc
-    ink = _ink_pixels(drawing)
-    if ink < MIN_SIGNATURE_INK:
-        raise ValidationError(
-            {"image": _("The signature pad is blank or almost blank: draw the signature.")}
-        )
-    if ink > width * height // 2:
-        raise ValidationError({"image": _("This does not look like a drawn signature.")})
-    out = io.BytesIO()
-    drawing.save(out, format="PNG", optimize=True)
-    return out.getvalue()
-
-
 def _same_name(typed: str, recorded: str) -> bool:
     return "".join(typed.split()) == "".join(recorded.split())
 
@@ -488,7 +327,8 @@ def _same_name(typed: str, recorded: str) -> bool:
 def record_signature(
     *, actor: Any, dispute_id: Any, data: SignatureInput, ip: str | None = None
 ) -> SigningResult:
-    """One signatory signs the current version. The last signature fires the case's `sign`."""
+    """One signatory signs the current version. Once all have, the agreement waits for the
+    mediator's signature (`record_mediator_signature`), which makes it take effect."""
     result = _record_signature(actor=actor, dispute_id=dispute_id, data=data, ip=ip)
     if result is None:
         # A wrong code: its attempt was committed with the transaction that found the code,
@@ -525,17 +365,22 @@ def _record_signature(
         raise Conflict(
             _("%(name)s has already signed this version.") % {"name": status.party.party.name}
         )
+    representative: dict[str, Any] = {}
 
     if data.method == SignatureMethod.IN_PERSON:
         if not scope_of(actor).is_mediator(dispute.mediator_id):
             raise Forbidden(_("Signatures in person are collected by the case's mediator."))
         signer_id = _as_int(data.signer) if data.signer is not None else status.party.pk
+        if status.minor and signer_id == status.party.pk:
+            raise _minor_refused(status)
         signer = next((cp for cp in status.signers if cp.pk == signer_id), None)
         if signer is None:
             raise ValidationError(
                 {"signer": _("Only the party or the agent or guardian recorded for them may sign.")}
             )
-        if not _same_name(data.signer_name, signer.party.name):
+        if signer.party.kind == PartyKind.ORGANIZATION:
+            representative = _representative(data)
+        elif not _same_name(data.signer_name, signer.party.name):
             raise ValidationError(
                 {
                     "signer_name": _("Type the signer's name as recorded: %(name)s.")
@@ -545,6 +390,12 @@ def _record_signature(
         image = clean_signature_image(data.image)
     elif data.method == SignatureMethod.ONLINE:
         signer = _portal_signer(actor, dispute, data.signatory)
+        if status.minor and signer.pk == status.party.pk:
+            raise _minor_refused(status)
+        # The portal's form asks for no representative yet: one given through the API is kept.
+        online_representative = data.representative_name or data.representative_role
+        if signer.party.kind == PartyKind.ORGANIZATION and online_representative:
+            representative = _representative(data)
         if signer not in status.signers:
             raise ValidationError(
                 {"signatory": _("You can sign only for yourself or whom you represent.")}
@@ -568,6 +419,7 @@ def _record_signature(
                 user=actor,
                 ip=ip or None,
                 text_sha256=version.sha256,
+                **representative,
             )
     except IntegrityError as exc:  # the same signatory signed in another request meanwhile
         raise Conflict(
@@ -577,17 +429,145 @@ def _record_signature(
     completed = all(
         s.signature is not None or s.party.pk == status.party.pk for s in statuses.values()
     )
-    if completed:
-        dispute.agreed_amount = agreement.total
-        dispute.save(update_fields=["agreed_amount", "updated_at"])
-        dispute_services.take_transition(
-            actor=None, dispute_id=dispute.pk, name="sign", system=True, at=signature.signed_at
-        )
-        from documents.tasks import generate_document
-
-        # Robust: the signatures and `sign` are committed whatever happens to the rendering (a
-        # broker down, a failed render in eager mode); the document is made on first download.
-        transaction.on_commit(
-            lambda: generate_document.delay(dispute.pk, "agreement", "zh-hans"), robust=True
-        )
+    # Every party has signed: the agreement now waits for the mediator, whose signature takes
+    # `sign` with the body's seal (`record_mediator_signature`).
     return SigningResult(signature=signature, statuses=signing_status(dispute), completed=completed)
+
+
+def _minor_refused(status: SignatoryStatus) -> Conflict:
+    return Conflict(
+        _(
+            "%(name)s is under 18 and cannot sign: their guardian (法定代理人) signs for them. "
+            "Record the guardian on the case if there is none."
+        )
+        % {"name": status.party.party.name}
+    )
+
+
+def _representative(data: SignatureInput) -> dict[str, Any]:
+    """Who signs for an organisation, and as what; an organisation's name is not a person's
+    signature, so the typed name is the representative's own."""
+    name = (data.representative_name or data.signer_name).strip()
+    role = data.representative_role.strip()
+    errors = {}
+    if not name:
+        errors["signer_name"] = [_("Type the name of the person who signs for the organisation.")]
+    elif len(name) > 100:
+        errors["signer_name"] = [_("At most 100 characters.")]
+    if not role:
+        errors["representative_role"] = [
+            _("Say in what capacity they sign, e.g. 法定代表人 or 理赔经办人.")
+        ]
+    elif len(role) > 100:
+        errors["representative_role"] = [_("At most 100 characters.")]
+    if errors:
+        raise ValidationError(errors)
+    return {
+        "representative_name": name,
+        "representative_role": role,
+        "seal_affixed": bool(data.seal_affixed),
+    }
+
+
+# --- the mediator's signature and the seal --------------------------------------------------------
+
+
+def record_mediator_signature(
+    *, actor: Any, dispute_id: Any, data: MediatorSignatureInput, ip: str | None = None
+) -> MediatorSignature:
+    """The assigned mediator signs the version every party has signed; in the same transaction
+    the case takes `sign` and the agreement PDF is generated with the body's seal (its PAdES
+    signature over the drawn seal). Should sealing fail, or anything up to the commit, nothing
+    is written: the case stays agreed, without the mediator's signature, and the sealed PDF
+    already put in storage is taken out again."""
+    stored: list[str] = []
+    try:
+        return _record_mediator_signature(
+            actor=actor, dispute_id=dispute_id, data=data, ip=ip, stored=stored
+        )
+    except BaseException:
+        storage.discard_unrecorded(stored)
+        raise
+
+
+@transaction.atomic
+def _record_mediator_signature(
+    *, actor: Any, dispute_id: Any, data: MediatorSignatureInput, ip: str | None, stored: list[str]
+) -> MediatorSignature:
+    from documents.generation import generate
+    from documents.tasks import generate_document
+
+    dispute = _lock(actor, dispute_id)
+    if not scope_of(actor).is_mediator(dispute.mediator_id):
+        raise Forbidden(_("Only the case's assigned mediator signs the agreement as mediator."))
+    if dispute.state != State.AGREED:
+        raise Conflict(
+            _(
+                "The mediator signs only an agreement waiting for signatures; the case is "
+                "“%(state)s”."
+            )
+            % {"state": dispute.get_state_display()}
+        )
+    agreement = _agreement_of(dispute, lock=True)
+    version = AgreementVersion.objects.get(agreement=agreement, number=agreement.version)
+    if data.version is not None and data.version != version.number:
+        raise Conflict(
+            _(
+                "This version of the agreement has been superseded by version %(version)d; "
+                "read the new version before signing."
+            )
+            % {"version": version.number}
+        )
+    missing = [s.party.party.name for s in signing_status(dispute) if s.signature is None]
+    if missing:
+        raise Conflict(
+            _("Every party signs before the mediator. Not signed yet: %(names)s.")
+            % {"names": "、".join(missing)}
+        )
+    mediator = dispute.mediator
+    if not _same_name(data.signer_name, mediator.display_name):
+        raise ValidationError(
+            {
+                "signer_name": _("Type your name as the body records it: %(name)s.")
+                % {"name": mediator.display_name}
+            }
+        )
+    image = clean_signature_image(data.image)
+    try:
+        with transaction.atomic():
+            signature = MediatorSignature.objects.create(
+                agreement=agreement,
+                version=version,
+                mediator=mediator,
+                signer_name=data.signer_name.strip(),
+                image=image,
+                user=actor,
+                ip=ip or None,
+                text_sha256=version.sha256,
+            )
+    except IntegrityError as exc:
+        raise Conflict(_("The mediator has already signed this version.")) from exc
+    dispute.agreed_amount = agreement.total
+    dispute.save(update_fields=["agreed_amount", "updated_at"])
+    dispute_services.take_transition(
+        actor=actor, dispute_id=dispute.pk, name="sign", at=signature.signed_at
+    )
+    try:
+        stored.append(generate(dispute.pk, "agreement", "zh-hans").file.path)
+    except ServiceError:
+        raise
+    except Exception as exc:  # the seal cannot be applied: the agreement does not take effect
+        logger.exception("Sealing the agreement of dispute %s failed", dispute.pk)
+        raise SealingFailed(
+            _(
+                "The body's seal could not be applied, so the agreement has not taken effect "
+                "and your signature was not recorded. Try again; if it keeps failing, tell "
+                "whoever runs the system."
+            )
+        ) from exc
+    # The English copy is made ahead, after the commit; if that fails it is made on first
+    # download. The sealed Chinese copy above is the one that makes the agreement take effect.
+    transaction.on_commit(
+        lambda: generate_document.delay(dispute.pk, "agreement", "en"), robust=True
+    )
+    return signature

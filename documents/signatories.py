@@ -6,13 +6,19 @@ Kept apart from `documents.services` so that the dispute's guards (`mediation.ca
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from django.utils import timezone
 
 from documents.models import Agreement, Signature
-from parties.models import PRINCIPAL_ROLES, CaseParty
+from parties.models import PRINCIPAL_ROLES, CaseParty, IdType, Party, PartyKind
+from parties.validators import birth_date_from_resident_id
+
+# Full civil capacity comes at 18 (Civil Code art. 17-18): a younger party signs through their
+# guardian, who is their legal representative (arts. 23, 27).
+AGE_OF_MAJORITY = 18
 
 if TYPE_CHECKING:
     from mediation.cases.models import Dispute
@@ -23,8 +29,37 @@ class SignatoryStatus:
     """One required signatory and where their signature stands on the current version."""
 
     party: CaseParty
-    signers: list[CaseParty] = field(default_factory=list)  # themselves, then their representatives
+    # Who may sign: themselves (not when under 18), then their agents and guardians.
+    signers: list[CaseParty] = field(default_factory=list)
     signature: Signature | None = None
+    minor: bool = False  # under 18 on the signing day: only a representative signs
+
+
+def birth_date_of(party: Party) -> datetime.date | None:
+    """The date of birth recorded, else the one a resident ID number encodes; None for
+    organisations and for people with neither."""
+    if party.kind == PartyKind.ORGANIZATION:
+        return None
+    if party.birth_date is not None:
+        return party.birth_date
+    if party.id_type == IdType.RESIDENT_ID and party.id_number:
+        try:
+            return birth_date_from_resident_id(party.id_number)
+        except ValueError:
+            return None
+    return None
+
+
+def age_on(party: Party, day: datetime.date) -> int | None:
+    born = birth_date_of(party)
+    if born is None:
+        return None
+    return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+
+
+def is_minor(party: Party, day: datetime.date | None = None) -> bool:
+    age = age_on(party, day or timezone.localdate())
+    return age is not None and age < AGE_OF_MAJORITY
 
 
 def required_signatories(dispute: Dispute) -> list[CaseParty]:
@@ -38,11 +73,12 @@ def required_signatories(dispute: Dispute) -> list[CaseParty]:
 
 def signing_status(dispute: Dispute) -> list[SignatoryStatus]:
     parties = list(CaseParty.objects.filter(dispute=dispute).select_related("party").order_by("id"))
-    statuses = {
-        cp.pk: SignatoryStatus(party=cp, signers=[cp])
-        for cp in parties
-        if cp.role in PRINCIPAL_ROLES
-    }
+    today = timezone.localdate()
+    statuses = {}
+    for cp in parties:
+        if cp.role in PRINCIPAL_ROLES:
+            minor = is_minor(cp.party, today)
+            statuses[cp.pk] = SignatoryStatus(party=cp, signers=[] if minor else [cp], minor=minor)
     for cp in parties:
         if cp.represents_id in statuses:
             statuses[cp.represents_id].signers.append(cp)

@@ -324,6 +324,8 @@ def sign_pdf(
     field_name: str = "BodySeal",
     visible: bool = True,
     box: tuple[float, float, float, float] | None = None,
+    on_page: int = -1,
+    over_drawn_seal: bool = False,
 ) -> bytes:
     """The PDF with a PAdES B-B signature by the body's certificate, appended as an incremental
     update (the original bytes are kept unchanged at the start of the result).
@@ -331,8 +333,12 @@ def sign_pdf(
     With ``visible``, the signature gets a stamp — "<body name> / 电子签章 <local time>" in seal
     red — in ``box`` (x0, y0, x1, y1 in points) on the last page, by default its bottom-right
     corner. Without a CJK font on the machine the signature is made invisible instead (and logged)
-    rather than drawing empty boxes. Key material comes from :func:`documents.pki.load_signer`,
-    created on first use only when ``FENGQIAO_PKI_AUTO_CREATE`` is on.
+    rather than drawing empty boxes. With ``over_drawn_seal`` the document draws the body's seal
+    itself (templates/documents/_seal.html) at ``box`` on page ``on_page``: the signature's
+    widget covers exactly that seal, with a transparent appearance of its own, so that the seal
+    seen is the one the signature is bound to (a viewer shows the signature on it). Key material
+    comes from :func:`documents.pki.load_signer`, created on first use only when
+    ``FENGQIAO_PKI_AUTO_CREATE`` is on.
     """
     signer = pki.load_signer(body_id, body_name, create_if_missing=pki.auto_create_enabled())
     return _outside_event_loop(
@@ -345,6 +351,8 @@ def sign_pdf(
         field_name=field_name,
         visible=visible,
         box=box,
+        on_page=on_page,
+        over_drawn_seal=over_drawn_seal,
     )
 
 
@@ -358,6 +366,8 @@ def _sign(
     field_name: str,
     visible: bool,
     box: tuple[float, float, float, float] | None,
+    on_page: int = -1,
+    over_drawn_seal: bool = False,
 ) -> bytes:
     writer = IncrementalPdfFileWriter(BytesIO(pdf))
     meta = signers.PdfSignatureMetadata(
@@ -370,6 +380,16 @@ def _sign(
     stamp_style = None
     field_spec = None
     text_params = None
+    if over_drawn_seal and box is not None:
+        pdf_signer = signers.PdfSigner(
+            meta,
+            signer=signer,
+            stamp_style=TextStampStyle(stamp_text="", border_width=0, background=None),
+            new_field_spec=fields.SigFieldSpec(sig_field_name=field_name, on_page=on_page, box=box),
+        )
+        out = BytesIO()
+        pdf_signer.sign_pdf(writer, output=out)
+        return out.getvalue()
     font = stamp_font_path(body_name) if visible else None
     if visible and font is None:
         logger.warning("No CJK font found for the signature stamp; signing without a stamp.")

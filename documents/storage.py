@@ -38,6 +38,15 @@ def store(data: bytes, content_type: str) -> StoredFile:
         return StoredFile.objects.get(pk=digest)
 
 
+def discard_unrecorded(paths: list[str]) -> None:
+    """Delete the files at `paths` that no StoredFile row records: written by a transaction that
+    then rolled back, they belong to nothing (content-addressed, a recorded file is never one of
+    them)."""
+    for path in paths:
+        if not StoredFile.objects.filter(path=path).exists():
+            default_storage.delete(path)
+
+
 class DamagedFile(OSError):
     """A stored file whose bytes no longer match its SHA-256: altered or corrupted in storage."""
 

@@ -84,9 +84,15 @@ def verify(request: HttpRequest, code: str) -> HttpResponse:
         context["form"] = form
         if form.is_valid():
             data = form.cleaned_data["pdf"]
+            sha256 = storage.sha256_of(data)
+            # Each language's copy is its own signed file with its own code; a copy in the other
+            # language of this same document is genuine too, and is said to be that copy.
+            copy = selectors.copy_of_same_document(document, sha256)
             context["upload"] = {
-                "sha256": storage.sha256_of(data),
-                "matches": storage.sha256_of(data) == document.sha256,
+                "sha256": sha256,
+                "matches": copy is not None,
+                "copy": copy,
+                "other_language": copy is not None and copy.pk != document.pk,
                 "check": verify_pdf(data),
             }
         else:

@@ -19,9 +19,10 @@ from parties.models import CaseParty
 
 @admin.register(MediationBody)
 class MediationBodyAdmin(admin.ModelAdmin):
-    list_display = ["name", "kind", "track", "region", "default_deadline_days"]
+    list_display = ["name", "kind", "track", "region", "court", "default_deadline_days"]
     list_filter = ["kind", "track"]
     search_fields = ["name", "region"]
+    autocomplete_fields = ["court"]
 
 
 @admin.register(Mediator)
@@ -87,6 +88,7 @@ class DisputeAdmin(admin.ModelAdmin):
         "facts",
         "claimed_amount",
         "category",
+        "family_matter",
         "channel",
         "track",
         "body",
@@ -100,7 +102,7 @@ class DisputeAdmin(admin.ModelAdmin):
         "outcome",
         "close_outcome",
     ]
-    editable = {"title", "facts", "claimed_amount"}
+    editable = {"title", "facts", "claimed_amount", "family_matter"}
     inlines = [CasePartyInline, TransitionLogInline]
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:

@@ -45,6 +45,21 @@ class Sex(models.TextChoices):
     FEMALE = "female", _("Female")
 
 
+# The 56 ethnic groups in the order and with the names of GB 3304-91 (codes 01-56), then its
+# codes 97 and 98. Stored as the name, which is what papers print; a name is the same in every
+# language of the pages.
+ETHNICITIES = (
+    *("汉族", "蒙古族", "回族", "藏族", "维吾尔族", "苗族", "彝族", "壮族", "布依族", "朝鲜族"),
+    *("满族", "侗族", "瑶族", "白族", "土家族", "哈尼族", "哈萨克族", "傣族", "黎族", "傈僳族"),
+    *("佤族", "畲族", "高山族", "拉祜族", "水族", "东乡族", "纳西族", "景颇族", "柯尔克孜族"),
+    *("土族", "达斡尔族", "仫佬族", "羌族", "布朗族", "撒拉族", "毛南族", "仡佬族", "锡伯族"),
+    *("阿昌族", "普米族", "塔吉克族", "怒族", "乌孜别克族", "俄罗斯族", "鄂温克族", "德昂族"),
+    *("保安族", "裕固族", "京族", "塔塔尔族", "独龙族", "鄂伦春族", "赫哲族", "门巴族", "珞巴族"),
+    *("基诺族", "其他", "外国血统中国籍人士"),
+)
+ETHNICITY_CHOICES = [(name, name) for name in ETHNICITIES]
+
+
 class Party(models.Model):
     """What one mediation body records about a person or organization: its record, used by that
     body's cases and by no other body's.
@@ -78,9 +93,18 @@ class Party(models.Model):
     # Particulars the agreement must carry (People's Mediation Law art. 28).
     sex = models.CharField(_("sex"), max_length=10, choices=Sex.choices, blank=True)
     birth_date = models.DateField(_("date of birth"), null=True, blank=True)
-    ethnicity = models.CharField(_("ethnicity"), max_length=20, blank=True)
+    ethnicity = models.CharField(
+        _("ethnicity"), max_length=20, choices=ETHNICITY_CHOICES, blank=True
+    )
     occupation = models.CharField(_("occupation or employer"), max_length=100, blank=True)
+    # A person's domicile or residence; an organization's registered address (住所).
     address = models.CharField(_("address"), max_length=200, blank=True)
+    # An organization's legal representative (or principal person in charge) as its business
+    # registration names them: public registry data, shown unmasked.
+    legal_representative = models.CharField(_("legal representative"), max_length=100, blank=True)
+    legal_representative_title = models.CharField(
+        _("title of the legal representative"), max_length=50, blank=True
+    )
     # The portal account that acts as this record (follows its cases, signs for it). Set only
     # by `parties.portal.link_records`, when the account's verified phone and identity match
     # this record; one account acts for its records in every body.
@@ -157,12 +181,28 @@ class Party(models.Model):
             errors.setdefault("organization_type", []).append(
                 ValidationError(_("Only organizations have an organization type."), code="invalid")
             )
+        if self.kind == PartyKind.PERSON:
+            for name in ("legal_representative", "legal_representative_title"):
+                if getattr(self, name):
+                    errors.setdefault(name, []).append(
+                        ValidationError(
+                            _("Only organizations have a legal representative."), code="invalid"
+                        )
+                    )
+        elif self.kind == PartyKind.ORGANIZATION:
+            for name in ("sex", "birth_date", "ethnicity"):
+                if getattr(self, name):
+                    errors.setdefault(name, []).append(
+                        ValidationError(_("Only a person has this particular."), code="invalid")
+                    )
         if self.phone:
             self.phone = validators.normalize_phone(self.phone)
             try:
                 validators.validate_mobile_phone(self.phone)
             except ValidationError as exc:
                 errors.setdefault("phone", []).append(exc)
+        if self.id_type == IdType.RESIDENT_ID and self.id_number and "id_number" not in errors:
+            errors.update(self._contradictions_of_resident_id())
         if errors:
             raise ValidationError(errors)
         # Derive what the resident ID already says, so the agreement's particulars agree with it.
@@ -171,6 +211,30 @@ class Party(models.Model):
                 self.id_number
             )
             self.sex = self.sex or validators.sex_from_resident_id(self.id_number)
+
+    def _contradictions_of_resident_id(self) -> dict[str, list[ValidationError]]:
+        """A typed sex or date of birth the resident ID number contradicts: the number is what
+        the court and the papers go by, so the clerk corrects one or the other."""
+        errors: dict[str, list[ValidationError]] = {}
+        born = validators.birth_date_from_resident_id(self.id_number)
+        if self.birth_date and self.birth_date != born:
+            errors["birth_date"] = [
+                ValidationError(
+                    _("The ID number says this person was born on %(date)s."),
+                    code="contradicts_id",
+                    params={"date": born.isoformat()},
+                )
+            ]
+        sex = validators.sex_from_resident_id(self.id_number)
+        if self.sex and self.sex != sex:
+            errors["sex"] = [
+                ValidationError(
+                    _("The ID number says this person is %(sex)s."),
+                    code="contradicts_id",
+                    params={"sex": Sex(sex).label},
+                )
+            ]
+        return errors
 
 
 class PortalAccount(models.Model):
@@ -208,6 +272,14 @@ class PortalAccount(models.Model):
         return validators.mask_phone(self.phone)
 
 
+class AuthorityScope(models.TextChoices):
+    """What an agent's special power of attorney (特别授权) empowers them to do."""
+
+    SETTLE = "settle", _("Admit, waive or change claims and settle")
+    SIGN = "sign", _("Sign the mediation agreement")
+    CONFIRMATION = "confirmation", _("Apply for judicial confirmation")
+
+
 class CaseParty(models.Model):
     """A party's role in one dispute."""
 
@@ -226,6 +298,14 @@ class CaseParty(models.Model):
         related_name="representatives",
         verbose_name=_("represents"),
     )
+    # An agent's special power of attorney (特别授权, Civil Procedure Law art. 62): what it
+    # covers beyond an ordinary mandate (codes of `AuthorityScope`), its date and the paper it
+    # is written on. Without "confirmation" an agent cannot consent to judicial confirmation.
+    authority_scope = models.JSONField(_("special authority"), default=list, blank=True)
+    authority_date = models.DateField(_("power of attorney dated"), null=True, blank=True)
+    authority_document = models.CharField(
+        _("power of attorney (document reference)"), max_length=200, blank=True
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
@@ -240,6 +320,10 @@ class CaseParty(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_role_display()}: {self.party}"
+
+    def has_special_authority(self, scope: str) -> bool:
+        """Whether this agent's recorded special power of attorney covers `scope`."""
+        return scope in (self.authority_scope or [])
 
 
 class PersonalDataRequest(AppendOnlyModel):
@@ -288,3 +372,57 @@ class PhoneChange(AppendOnlyModel):
         ordering = ["at", "id"]
         verbose_name = _("phone change")
         verbose_name_plural = _("phone changes")
+
+
+class MediationConsent(AppendOnlyModel):
+    """A respondent's answer to whether they accept mediation (People's Mediation Law art. 17:
+    a party who clearly refuses is not mediated with). The latest answer counts; earlier ones
+    stay as evidence."""
+
+    class Answer(models.TextChoices):
+        AGREES = "agrees", _("Agrees to mediation")
+        REFUSES = "refuses", _("Refuses mediation")
+
+    class Channel(models.TextChoices):
+        IN_PERSON = "in_person", _("In person")
+        PHONE = "phone", _("By telephone")
+        ONLINE = "online", _("Online")
+
+    case_party = models.ForeignKey(
+        CaseParty, on_delete=models.PROTECT, related_name="mediation_consents"
+    )
+    answer = models.CharField(_("answer"), max_length=10, choices=Answer.choices)
+    reason = models.TextField(_("reason"), blank=True)
+    channel = models.CharField(_("how it was given"), max_length=10, choices=Channel.choices)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    at = models.DateTimeField(_("at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+        verbose_name = _("consent to mediation")
+        verbose_name_plural = _("consents to mediation")
+
+
+class RightsAcknowledgement(AppendOnlyModel):
+    """A party told of their rights and duties in mediation (人民调解当事人权利义务告知书) and
+    acknowledging it, as the committee's file records for each party."""
+
+    class Channel(models.TextChoices):
+        IN_PERSON = "in_person", _("Signed in person")
+        ONLINE = "online", _("Confirmed online")
+
+    case_party = models.ForeignKey(
+        CaseParty, on_delete=models.PROTECT, related_name="rights_acknowledgements"
+    )
+    channel = models.CharField(_("how it was given"), max_length=10, choices=Channel.choices)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    at = models.DateTimeField(_("at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+        verbose_name = _("acknowledgement of the rights notice")
+        verbose_name_plural = _("acknowledgements of the rights notice")

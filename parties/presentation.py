@@ -7,9 +7,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from django.utils.translation import gettext as _
+
 from mediation.cases.models import Dispute
 from mediation.cases.selectors import may_see_personal_data
-from parties.models import CaseParty
+from parties.models import CaseParty, Party, PartyKind
+from parties.validators import mask_address
 
 
 @dataclass(frozen=True)
@@ -23,6 +26,35 @@ class PartyRow:
     id_number: str
     phone: str
     represents: str  # for an agent or guardian: whom they act for
+    # Sex, date of birth, ethnicity, occupation, address; an organization's legal
+    # representative and registered address (People's Mediation Law art. 29), as one line.
+    particulars: str = ""
+
+
+def particulars_line(party: Party, *, show_personal_data: bool) -> str:
+    """The record's particulars in a line; a person's date of birth (the year) and address (the
+    city) shortened for those who may not see personal data, as the API shortens them."""
+    parts: list[str] = []
+    if party.kind == PartyKind.ORGANIZATION:
+        if party.legal_representative:
+            title = party.legal_representative_title
+            parts.append(
+                _("Legal representative: %(name)s") % {"name": party.legal_representative}
+                + (f" ({title})" if title else "")
+            )
+        parts.append(party.address)
+    else:
+        parts.append(party.get_sex_display() if party.sex else "")
+        if party.birth_date:
+            parts.append(
+                party.birth_date.isoformat() if show_personal_data else str(party.birth_date.year)
+            )
+        parts += [
+            party.ethnicity,
+            party.occupation,
+            party.address if show_personal_data else mask_address(party.address),
+        ]
+    return " · ".join(str(part) for part in parts if part)
 
 
 def party_rows(case_parties: Iterable[CaseParty], *, show_personal_data: bool) -> list[PartyRow]:
@@ -40,6 +72,7 @@ def party_rows(case_parties: Iterable[CaseParty], *, show_personal_data: bool) -
             id_number=cp.party.id_number if show_personal_data else cp.party.masked_id_number,
             phone=cp.party.phone if show_personal_data else cp.party.masked_phone,
             represents=names.get(cp.represents_id, "") if cp.represents_id else "",
+            particulars=particulars_line(cp.party, show_personal_data=show_personal_data),
         )
         for cp in case_parties
     ]

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from mediation.cases import selectors as case_selectors
 from mediation.cases.models import Dispute
 from mediation.kernel.exceptions import NotFound
-from parties.models import CaseParty
+from parties.models import CaseParty, MediationConsent, RightsAcknowledgement
 
 
 def case_parties(dispute_id: int, *, roles: Collection[str] = ()) -> QuerySet[CaseParty]:
@@ -21,6 +21,14 @@ def case_parties(dispute_id: int, *, roles: Collection[str] = ()) -> QuerySet[Ca
     if roles:
         rows = rows.filter(role__in=roles)
     return rows.select_related("party").order_by("id")
+
+
+def case_party_of(dispute: Dispute, case_party_id: Any) -> CaseParty:
+    """One party of the case, with its record; NotFound for any other id."""
+    try:
+        return case_parties(dispute.pk).get(pk=int(case_party_id))
+    except (CaseParty.DoesNotExist, ValueError, TypeError) as exc:
+        raise NotFound(_("No such party in this dispute.")) from exc
 
 
 def with_case_parties(lookup: str) -> Prefetch:
@@ -48,3 +56,31 @@ def portal_dispute_get(user: Any, dispute_id: Any) -> Dispute:
         return portal_disputes(user).get(pk=dispute_id)
     except (Dispute.DoesNotExist, ValueError, TypeError) as exc:
         raise NotFound(_("No such dispute.")) from exc
+
+
+def answers_of(dispute: Any) -> list[MediationConsent]:
+    """Every answer recorded for the case's respondents, oldest first."""
+    return list(
+        MediationConsent.objects.filter(case_party__dispute=dispute).select_related(
+            "case_party__party"
+        )
+    )
+
+
+def latest_answers(dispute: Any) -> dict[int, MediationConsent]:
+    """Each respondent's latest answer, by their CaseParty id."""
+    latest: dict[int, MediationConsent] = {}
+    for consent in MediationConsent.objects.filter(case_party__dispute=dispute).select_related(
+        "case_party__party", "recorded_by"
+    ):
+        latest[consent.case_party_id] = consent  # ordered by time: the last one stays
+    return latest
+
+
+def rights_acknowledgements(dispute: Any) -> list[RightsAcknowledgement]:
+    """The parties' acknowledgements of the rights notice, oldest first."""
+    return list(
+        RightsAcknowledgement.objects.filter(case_party__dispute=dispute).select_related(
+            "case_party__party"
+        )
+    )

@@ -10,17 +10,19 @@ from rest_framework.fields import empty
 from config.schema import Refused, given
 from mediation.kernel.api.fields import ChoiceLabelField, label_of
 from parties.models import (
+    ETHNICITY_CHOICES,
     PRINCIPAL_ROLES,
     REPRESENTATIVE_ROLES,
     CaseParty,
     IdType,
+    MediationConsent,
     OrganizationType,
     PartyKind,
     PartyRole,
     Sex,
 )
 from parties.services import PartyInput, build_party
-from parties.validators import PHONE_MESSAGE, PHONE_PATTERN
+from parties.validators import PHONE_MESSAGE, PHONE_PATTERN, mask_address
 
 
 class PhoneField(serializers.RegexField):
@@ -76,11 +78,18 @@ class _PartyShapeSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=200)
     id_number = serializers.CharField(max_length=40, required=False, allow_blank=True)
     phone = PhoneField(required=False, allow_blank=True)
-    sex = serializers.ChoiceField(choices=Sex.choices, required=False, allow_blank=True)
-    birth_date = serializers.DateField(required=False, allow_null=True)
-    ethnicity = serializers.CharField(max_length=20, required=False, allow_blank=True)
-    occupation = serializers.CharField(max_length=100, required=False, allow_blank=True)
-    address = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    occupation = serializers.CharField(
+        max_length=100,
+        required=False,
+        allow_blank=True,
+        help_text="A person's occupation or employer.",
+    )
+    address = serializers.CharField(
+        max_length=200,
+        required=False,
+        allow_blank=True,
+        help_text="A person's domicile or residence; an organization's registered address.",
+    )
     represents = serializers.IntegerField(
         required=False,
         allow_null=True,
@@ -123,6 +132,23 @@ class PersonPartyInputSerializer(_PartyShapeSerializer):
 
     kind = serializers.ChoiceField(choices=_choices(PartyKind.PERSON))
     id_type = serializers.ChoiceField(choices=PERSON_ID_TYPES, required=False, allow_blank=True)
+    sex = serializers.ChoiceField(
+        choices=Sex.choices,
+        required=False,
+        allow_blank=True,
+        help_text="Taken from a resident ID number when left out; refused if it contradicts it.",
+    )
+    birth_date = serializers.DateField(
+        required=False,
+        allow_null=True,
+        help_text="Taken from a resident ID number when left out; refused if it contradicts it.",
+    )
+    ethnicity = serializers.ChoiceField(
+        choices=ETHNICITY_CHOICES,
+        required=False,
+        allow_blank=True,
+        help_text="民族 by its name in GB 3304 (汉族, 回族, …, 其他, 外国血统中国籍人士).",
+    )
 
 
 class OrganizationPartyInputSerializer(_PartyShapeSerializer):
@@ -134,6 +160,15 @@ class OrganizationPartyInputSerializer(_PartyShapeSerializer):
     )
     organization_type = serializers.ChoiceField(
         choices=OrganizationType.choices, required=False, allow_blank=True
+    )
+    legal_representative = serializers.CharField(
+        max_length=100,
+        required=False,
+        allow_blank=True,
+        help_text="法定代表人 (or principal person in charge) as the business registration names.",
+    )
+    legal_representative_title = serializers.CharField(
+        max_length=50, required=False, allow_blank=True, help_text="E.g. 董事长, 总经理, 院长."
     )
 
 
@@ -194,6 +229,17 @@ class CasePartySerializer(serializers.ModelSerializer):
     phone = serializers.SerializerMethodField()
     organization_type = serializers.CharField(source="party.organization_type", read_only=True)
     role_label = ChoiceLabelField("role")
+    sex = serializers.CharField(source="party.sex", read_only=True)
+    birth_date = serializers.SerializerMethodField()
+    ethnicity = serializers.CharField(source="party.ethnicity", read_only=True)
+    occupation = serializers.CharField(source="party.occupation", read_only=True)
+    address = serializers.SerializerMethodField()
+    legal_representative = serializers.CharField(
+        source="party.legal_representative", read_only=True
+    )
+    legal_representative_title = serializers.CharField(
+        source="party.legal_representative_title", read_only=True
+    )
 
     class Meta:
         model = CaseParty
@@ -209,6 +255,13 @@ class CasePartySerializer(serializers.ModelSerializer):
             "id_number",
             "phone",
             "organization_type",
+            "sex",
+            "birth_date",
+            "ethnicity",
+            "occupation",
+            "address",
+            "legal_representative",
+            "legal_representative_title",
         ]
 
     def to_representation(self, instance: CaseParty) -> dict[str, Any]:
@@ -228,6 +281,13 @@ class CasePartySerializer(serializers.ModelSerializer):
             "id_number": party.id_number if show else party.masked_id_number,
             "phone": party.phone if show else party.masked_phone,
             "organization_type": party.organization_type,
+            "sex": party.sex,
+            "birth_date": self._birth_date(party, show),
+            "ethnicity": party.ethnicity,
+            "occupation": party.occupation,
+            "address": self._address(party, show),
+            "legal_representative": party.legal_representative,
+            "legal_representative_title": party.legal_representative_title,
         }
 
     def _show(self) -> bool:
@@ -238,3 +298,106 @@ class CasePartySerializer(serializers.ModelSerializer):
 
     def get_phone(self, obj: CaseParty) -> str:
         return obj.party.phone if self._show() else obj.party.masked_phone
+
+    # A person's date of birth and address are personal data like their numbers: in full for
+    # those who may see personal data, the year and the city for others. An organization's
+    # registered address is public.
+    @staticmethod
+    def _birth_date(party: Any, show: bool) -> str | None:
+        if party.birth_date is None:
+            return None
+        return party.birth_date.isoformat() if show else str(party.birth_date.year)
+
+    @staticmethod
+    def _address(party: Any, show: bool) -> str:
+        if show or party.kind == PartyKind.ORGANIZATION:
+            return str(party.address)
+        return mask_address(party.address)
+
+    @extend_schema_field(
+        {"type": "string", "nullable": True, "description": "ISO date, or the year only."}
+    )
+    def get_birth_date(self, obj: CaseParty) -> str | None:
+        return self._birth_date(obj.party, self._show())
+
+    def get_address(self, obj: CaseParty) -> str:
+        return self._address(obj.party, self._show())
+
+
+class CasePartyUpdateSerializer(serializers.Serializer):
+    """Changes to a party of a dispute (`PATCH …/parties/{id}/`): any of its particulars, and
+    before acceptance its role and whom an agent or guardian acts for (a case party id). Which
+    particulars a party has depends on its kind, as when it was registered."""
+
+    refuses_unknown_fields = True
+
+    role = serializers.ChoiceField(choices=PartyRole.choices, required=False)
+    represents = serializers.IntegerField(required=False, allow_null=True, min_value=1)
+    name = serializers.CharField(max_length=200, required=False)
+    id_type = serializers.ChoiceField(choices=IdType.choices, required=False, allow_blank=True)
+    id_number = serializers.CharField(max_length=40, required=False, allow_blank=True)
+    phone = PhoneField(required=False, allow_blank=True)
+    organization_type = serializers.ChoiceField(
+        choices=OrganizationType.choices, required=False, allow_blank=True
+    )
+    sex = serializers.ChoiceField(choices=Sex.choices, required=False, allow_blank=True)
+    birth_date = serializers.DateField(required=False, allow_null=True)
+    ethnicity = serializers.ChoiceField(choices=ETHNICITY_CHOICES, required=False, allow_blank=True)
+    occupation = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    address = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    legal_representative = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    legal_representative_title = serializers.CharField(
+        max_length=50, required=False, allow_blank=True
+    )
+
+    def to_internal_value(self, data: Any) -> dict[str, Any]:
+        if isinstance(data, Mapping):
+            unknown = sorted(set(data) - set(self.fields))
+            if unknown:
+                message = _("This field cannot be edited.")
+                raise serializers.ValidationError({str(name): [message] for name in unknown})
+        return dict(super().to_internal_value(data))
+
+
+class MediationConsentSerializer(serializers.Serializer):
+    """A respondent's answer to mediation as the API shows it."""
+
+    id = serializers.IntegerField(read_only=True)
+    case_party = serializers.IntegerField(source="case_party_id", read_only=True)
+    name = serializers.CharField(source="case_party.party.name", read_only=True)
+    answer = serializers.CharField(read_only=True)
+    answer_label = ChoiceLabelField("answer")
+    channel = serializers.CharField(read_only=True)
+    channel_label = ChoiceLabelField("channel")
+    reason = serializers.CharField(read_only=True)
+    at = serializers.DateTimeField(read_only=True)
+
+
+STAFF_CHANNEL_CHOICES = [
+    (c.value, c.label) for c in (MediationConsent.Channel.IN_PERSON, MediationConsent.Channel.PHONE)
+]
+
+
+class MediationConsentInputSerializer(serializers.Serializer):
+    """A respondent's answer, recorded by a clerk or director before the case is accepted;
+    a refusal needs what the respondent said."""
+
+    case_party = serializers.IntegerField(help_text="id of a respondent of the case")
+    answer = serializers.ChoiceField(choices=MediationConsent.Answer.choices)
+    channel = serializers.ChoiceField(choices=STAFF_CHANNEL_CHOICES)
+    reason = serializers.CharField(max_length=2000, required=False, allow_blank=True)
+
+
+class RightsAcknowledgementSerializer(serializers.Serializer):
+    """A party's acknowledgement of the notice of their rights and duties."""
+
+    id = serializers.IntegerField(read_only=True)
+    case_party = serializers.IntegerField(source="case_party_id", read_only=True)
+    name = serializers.CharField(source="case_party.party.name", read_only=True)
+    channel = serializers.CharField(read_only=True)
+    channel_label = ChoiceLabelField("channel")
+    at = serializers.DateTimeField(read_only=True)
+
+
+class RightsAcknowledgementInputSerializer(serializers.Serializer):
+    case_party = serializers.IntegerField(help_text="id of an applicant, respondent or third party")

@@ -8,17 +8,18 @@ known elsewhere."""
 from __future__ import annotations
 
 import datetime
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import ProtectedError
 from django.utils.translation import gettext as _
 
 from mediation.cases.services.editing import lock_visible_dispute, may_edit
-from mediation.kernel.choices import PRINCIPAL_ROLES, REPRESENTATIVE_ROLES, PartyRole
-from mediation.kernel.exceptions import Conflict, Forbidden
+from mediation.kernel.choices import PRINCIPAL_ROLES, REPRESENTATIVE_ROLES, PartyRole, State
+from mediation.kernel.exceptions import Conflict, Forbidden, NotFound
 from parties.accounts import link_record
 from parties.crypto import search_hash
 from parties.models import CaseParty, Party
@@ -41,6 +42,8 @@ class PartyInput:
     ethnicity: str = ""
     occupation: str = ""
     address: str = ""
+    legal_representative: str = ""
+    legal_representative_title: str = ""
     # For an agent or guardian: whom they act for. When registering, the position (0-based) of
     # the principal in the same list; when adding to an existing dispute, a CaseParty id.
     represents: int | None = None
@@ -58,6 +61,8 @@ PARTY_FIELDS = (
     "ethnicity",
     "occupation",
     "address",
+    "legal_representative",
+    "legal_representative_title",
 )
 
 
@@ -225,3 +230,191 @@ def move_to_body(dispute: Dispute) -> None:
             link_record(record)
         case_party.party = record
         case_party.save(update_fields=["party"])
+
+
+# --- editing a party of a case -------------------------------------------------------------------
+
+# What an edit may change on the record; `kind` is not among them (remove the party and add it
+# again), nor the portal account, which only `parties.accounts` sets.
+EDITABLE_PARTICULARS = tuple(name for name in PARTY_FIELDS if name != "kind")
+# What a portal account's link rests on (`parties.accounts.link_record`).
+IDENTITY_FIELDS = ("id_type", "id_number", "phone")
+# Sex and date of birth follow a new resident ID number unless given with it.
+DERIVED_FROM_ID = ("sex", "birth_date")
+
+
+def _editable_case_party(actor: Any, dispute_id: Any, case_party_id: Any) -> tuple[Any, CaseParty]:
+    """The dispute, locked, and one of its case parties with its record, if the actor may edit
+    the case's parties now: 404 if they may not see it, 403 if they may not edit it, 409 once
+    it is concluded."""
+    dispute = lock_visible_dispute(actor, dispute_id)
+    try:
+        case_party = (
+            CaseParty.objects.select_related("party")
+            .select_for_update(of=("self",))
+            .get(pk=int(case_party_id), dispute=dispute)
+        )
+    except (CaseParty.DoesNotExist, ValueError, TypeError) as exc:
+        raise NotFound(_("No such party in this dispute.")) from exc
+    if not may_edit(actor, dispute):
+        raise Forbidden(_("You may not change the parties of this dispute."))
+    if not dispute.is_open:
+        raise Conflict(_("The parties of a concluded dispute can no longer be changed."))
+    return dispute, case_party
+
+
+def _check_role_change(
+    dispute: Dispute, case_party: CaseParty, role: str, represents: Any
+) -> CaseParty | None:
+    """The principal a new role acts for (None for a principal), or a field error."""
+    if role not in PartyRole.values:
+        raise ValidationError({"role": _("Unknown role “%(value)s”.") % {"value": role}})
+    others = dispute.case_parties.exclude(pk=case_party.pk)
+    if others.filter(party_id=case_party.party_id, role=role).exists():
+        raise ValidationError({"role": _("This party already has this role in the case.")})
+    if role in PRINCIPAL_ROLES:
+        if represents is not None:
+            raise ValidationError(
+                {"represents": _("Only agents and guardians act for another party.")}
+            )
+        other_side = others.filter(party_id=case_party.party_id, role__in=PRINCIPAL_ROLES).exclude(
+            role=role
+        )
+        if other_side.exists():
+            raise ValidationError(
+                {"role": _("A party cannot be on two sides of the same dispute.")}
+            )
+        return None
+    if case_party.representatives.exists():
+        raise ValidationError(
+            {"role": _("Others act for this party: change or remove them first.")}
+        )
+    if represents is None:
+        raise ValidationError({"represents": _("Say whom this agent or guardian acts for.")})
+    principal = others.filter(pk=represents).first()
+    if principal is None:
+        raise ValidationError({"represents": _("No such party in this dispute.")})
+    if principal.role not in PRINCIPAL_ROLES:
+        raise ValidationError(
+            {
+                "represents": _(
+                    "An agent or guardian acts for an applicant, respondent or third party."
+                )
+            }
+        )
+    return principal
+
+
+def _check_identity_kept(party: Party, changes: Mapping[str, Any]) -> None:
+    """A record a portal account acts for keeps the identity and phone the link rests on: the
+    account's holder proved them, and a clerk's typing must not move their case away (or
+    someone else's case to them). A new phone goes through `parties.accounts.change_phone`."""
+    if party.user_id is None:
+        return
+    changed = [
+        name
+        for name in IDENTITY_FIELDS
+        if name in changes and (changes[name] or "") != (getattr(party, name) or "")
+    ]
+    if not changed:
+        return
+    if changed == ["phone"]:
+        raise Conflict(
+            _(
+                "This party uses the portal: their new number needs the code sent to them, or "
+                "a director's decision (change the phone on its own)."
+            )
+        )
+    raise Conflict(
+        _(
+            "This party uses the portal with this ID number and phone; they cannot be changed "
+            "here. If the record names the wrong person, remove the party before acceptance "
+            "and register the right one."
+        )
+    )
+
+
+def _body_knows_number(party: Party) -> bool:
+    """Whether another record of the party's body carries its ID (one identity, one record)."""
+    return (
+        Party.objects.filter(
+            body_id=party.body_id,
+            id_type=party.id_type,
+            id_number_hash=search_hash(party.id_number),
+        )
+        .exclude(pk=party.pk)
+        .exists()
+    )
+
+
+@transaction.atomic
+def update_case_party(
+    *, actor: Any, dispute_id: Any, case_party_id: Any, changes: Mapping[str, Any]
+) -> CaseParty:
+    """Edit a party of an open dispute: the particulars of the body's record of the party
+    (every case of the body that names the record shows them), and before acceptance its role
+    in this dispute. Validated in full before anything is written; the field history keeps who
+    changed what."""
+    dispute, case_party = _editable_case_party(actor, dispute_id, case_party_id)
+    party = case_party.party
+    unknown = set(changes) - {*EDITABLE_PARTICULARS, "role", "represents"}
+    if unknown:
+        raise ValidationError({name: _("This field cannot be edited.") for name in unknown})
+    if party.body_id != dispute.body_id:
+        # Records are the body's own (docs/decisions.md "Parties"); a case always names its
+        # body's records, so this is a record no edit of this case may touch.
+        raise Conflict(_("This record belongs to another mediation body."))
+    role = changes.get("role", case_party.role)
+    represents = changes.get("represents", case_party.represents_id)
+    role_changed = role != case_party.role or represents != case_party.represents_id
+    if role_changed and dispute.state != State.REGISTERED:
+        raise Conflict(_("Roles are fixed once the dispute has been accepted."))
+    _check_identity_kept(party, changes)
+
+    particulars = {name: changes[name] for name in EDITABLE_PARTICULARS if name in changes}
+    for name, value in particulars.items():
+        setattr(party, name, value if value is not None else ("" if name != "birth_date" else None))
+    identity_changed = any(name in particulars for name in ("id_type", "id_number"))
+    if identity_changed:
+        for name in DERIVED_FROM_ID:
+            if name not in particulars:
+                # What the old number said no longer holds; `Party.clean` derives it anew.
+                setattr(party, name, None if name == "birth_date" else "")
+    party.name = party.name.strip()
+    party.full_clean(exclude=["user", "body"], validate_constraints=False)
+    if identity_changed and party.id_number and _body_knows_number(party):
+        raise ValidationError({"id_number": _("Another party of this body has this ID number.")})
+    principal = case_party.represents
+    if role_changed:
+        principal = _check_role_change(dispute, case_party, role, represents)
+
+    party._history_user = actor  # type: ignore[attr-defined]
+    party.save()
+    if identity_changed or "phone" in particulars:
+        link_record(party)
+    if role_changed:
+        case_party.role = role
+        case_party.represents = principal
+        case_party.save(update_fields=["role", "represents"])
+    return case_party
+
+
+@transaction.atomic
+def remove_case_party(*, actor: Any, dispute_id: Any, case_party_id: Any) -> None:
+    """Take a party off a dispute before it is accepted (the body keeps its record)."""
+    dispute, case_party = _editable_case_party(actor, dispute_id, case_party_id)
+    if dispute.state != State.REGISTERED:
+        raise Conflict(_("Parties can no longer be removed once the dispute has been accepted."))
+    if case_party.representatives.exists():
+        raise Conflict(_("Others act for this party: change or remove them first."))
+    if case_party.role == PartyRole.APPLICANT and not (
+        dispute.case_parties.exclude(pk=case_party.pk).filter(role=PartyRole.APPLICANT).exists()
+    ):
+        raise Conflict(_("A dispute needs at least one applicant."))
+    try:
+        case_party.delete()
+    except ProtectedError as exc:
+        # Terms, signatures or court papers name this party: what was recorded stays.
+        raise Conflict(
+            _("Papers of this case name this party; it can no longer be removed.")
+        ) from exc

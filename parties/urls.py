@@ -15,5 +15,7 @@ urlpatterns = [
     path("my-data/", views.my_data, name="my-data"),
     path("cases/<int:pk>/signing-code/", views.signing_code, name="signing-code"),
     path("cases/<int:pk>/sign/", views.sign, name="sign"),
+    path("cases/<int:pk>/consent-code/", views.consent_code, name="consent-code"),
+    path("cases/<int:pk>/consent/", views.consent, name="consent"),
     path("cases/<int:pk>/documents/<slug:kind>.pdf", views.document_pdf, name="document"),
 ]

@@ -237,6 +237,15 @@ def mask_phone(value: str | None) -> str:
     return "*" * (len(phone) - 2) + phone[-2:]
 
 
+def mask_address(value: str | None) -> str:
+    """江西省南昌市**** : the first six characters (province and city, as a rule), which say
+    where a party lives without the street and the door."""
+    address = (value or "").strip()
+    if not address:
+        return ""
+    return address[:6] + "****" if len(address) > 6 else "*" * len(address)
+
+
 def mask_name(value: str | None) -> str:
     """张* / 欧阳** for people shown on public pages: the surname and how many characters."""
     name = (value or "").strip()

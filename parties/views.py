@@ -31,6 +31,8 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from config.formtokens import one_submission
 from config.observability import client_address
 from config.ratelimits import limit_one_time_codes
+from courts import consents
+from courts.models import ConsentMethod
 from documents import generation, services
 from documents import selectors as document_selectors
 from documents.models import DocumentKind, DocumentLanguage
@@ -246,6 +248,7 @@ def _case_response(
     ]
     sessions = case_selectors.upcoming_sessions(dispute, timezone.now())
     context = {
+        "to_consent": _to_consent(dispute, user_id),
         "dispute": dispute,
         "roles": _my_roles(dispute, request.user),
         "steps": progress(dispute),
@@ -258,6 +261,66 @@ def _case_response(
         "ttl_minutes": max(settings.FENGQIAO_OTP_TTL_SECONDS // 60, 1),
     }
     return render(request, "parties/case.html", context, status=status)
+
+
+def _to_consent(dispute: Dispute, user_id: Any) -> list[dict[str, Any]]:
+    """The applicants and respondents the user may consent for, online, to the joint application
+    for judicial confirmation: themselves, or whom they represent with the special authority."""
+    if dispute.state != State.SIGNED:
+        return []
+    return [
+        {"party": row.party, "yourself": row.party.party.user_id == user_id}
+        for row in consents.consent_rows(dispute)
+        if row.consent is None and any(cp.party.user_id == user_id for cp in row.may_give)
+    ]
+
+
+@require_POST
+@portal_required
+@limit_one_time_codes
+@one_submission
+def consent_code(request: HttpRequest, pk: int) -> HttpResponse:
+    """Send a one-time code to consent to applying for judicial confirmation (courts.consents)."""
+    dispute = selectors.portal_dispute_get(request.user, pk)
+    try:
+        sent_to = consents.request_consent_code(
+            actor=request.user, dispute_id=dispute.pk, party=request.POST.get("party")
+        )
+    except ValidationError as exc:
+        return _case_response(request, dispute, error=_messages_of(exc), status=400)
+    except (Conflict, Forbidden) as exc:
+        fresh = selectors.portal_dispute_get(request.user, pk)
+        return _case_response(request, fresh, error=exc.message, status=exc.status_code)
+    messages.success(
+        request, _("A code has been sent to %(phone)s. Enter it below.") % {"phone": sent_to}
+    )
+    return HttpResponseRedirect(reverse("portal:case", args=[dispute.pk]) + "#confirmation")
+
+
+@require_POST
+@portal_required
+@limit_one_time_codes
+@one_submission
+def consent(request: HttpRequest, pk: int) -> HttpResponse:
+    """Consent online, with the code, to the joint application for judicial confirmation."""
+    dispute = selectors.portal_dispute_get(request.user, pk)
+    try:
+        consents.record_confirmation_consent(
+            actor=request.user,
+            dispute_id=dispute.pk,
+            party=request.POST.get("party"),
+            method=ConsentMethod.ONLINE,
+            code=request.POST.get("code", ""),
+        )
+    except ValidationError as exc:
+        return _case_response(request, dispute, error=_messages_of(exc), status=400)
+    except (Conflict, Forbidden) as exc:
+        fresh = selectors.portal_dispute_get(request.user, pk)
+        return _case_response(request, fresh, error=exc.message, status=exc.status_code)
+    messages.success(
+        request, _("Your consent to apply for judicial confirmation has been recorded.")
+    )
+    return HttpResponseRedirect(reverse("portal:case", args=[dispute.pk]))
 
 
 @require_safe

@@ -107,6 +107,27 @@ SCHEMA_CANNOT_SAY: list[tuple[str, str, str]] = [
         "an existing court; the delegating court if there is one, else a basic court",
     ),
     (
+        r"POST /api/v1/disputes/\{dispute_id\}/confirmation-consents/(code/)?",
+        "party|given_by",
+        "an applicant or respondent of the case; given by them or their agent with a special "
+        "power of attorney",
+    ),
+    (
+        r"PUT /api/v1/disputes/\{dispute_id\}/agreement/",
+        "agreement_date",
+        "not before the case was received: a comparison with the case",
+    ),
+    (
+        r"POST /api/v1/disputes/\{id\}/mediation-consents/",
+        "case_party",
+        "a respondent of the case",
+    ),
+    (
+        r"POST /api/v1/disputes/\{id\}/rights-acknowledgements/",
+        "case_party",
+        "an applicant, respondent or third party of the case",
+    ),
+    (
         r"POST /api/v1/disputes/\{id\}/sessions/",
         "mediators|attendees",
         "the body's mediators, the case's parties",
@@ -118,8 +139,9 @@ SCHEMA_CANNOT_SAY: list[tuple[str, str, str]] = [
     ),
     (
         r"POST /api/v1/disputes/\{dispute_id\}/agreement/signatures/(code/)?",
-        "signatory|signer",
-        "a signatory of the case's agreement, and who may sign for them",
+        "signatory|signer|signer_name|representative_role",
+        "a signatory of the case's agreement, and who may sign for them: a person under their "
+        "recorded name, an organisation through a named representative with a role",
     ),
     # Values whose validity depends on the object's state or on other objects.
     (
@@ -155,7 +177,7 @@ SCHEMA_CANNOT_SAY: list[tuple[str, str, str]] = [
     ),
     # Content the schema can only describe.
     (
-        r"POST /api/v1/disputes/\{dispute_id\}/agreement/signatures/",
+        r"POST /api/v1/disputes/\{dispute_id\}/agreement/(signatures|mediator-signature)/",
         "image",
         "a complete PNG with a drawing on it",
     ),

@@ -112,7 +112,7 @@ def test_each_transition_is_an_operation_with_the_data_it_needs(schema: dict[str
         return dict(schema["components"]["schemas"][reference["$ref"].rpartition("/")[2]])
 
     assert body("/api/v1/disputes/{id}/transitions/assign/")["required"] == ["mediator"]
-    assert body("/api/v1/disputes/{id}/transitions/decline/")["required"] == ["reason"]
+    assert body("/api/v1/disputes/{id}/transitions/decline/")["required"] == ["advice", "ground"]
     assert "required" not in body("/api/v1/disputes/{id}/transitions/accept/")
     extend = body("/api/v1/referrals/{id}/transitions/extend/")
     assert sorted(extend["required"]) == ["consenting_parties", "days"]

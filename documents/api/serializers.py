@@ -22,6 +22,7 @@ from documents.models import (
 from documents.services import (
     AgreementInput,
     InstalmentInput,
+    MediatorSignatureInput,
     ObligationInput,
     SignatureInput,
 )
@@ -192,6 +193,12 @@ class SignatoryStatusSerializer(serializers.Serializer):
     signers = serializers.SerializerMethodField()
     signed = serializers.SerializerMethodField()
     signature = serializers.SerializerMethodField()
+    minor = serializers.SerializerMethodField(
+        help_text="under 18 today: only their guardian or agent signs for them"
+    )
+
+    def get_minor(self, status: SignatoryStatus) -> bool:
+        return status.minor
 
     def get_party(self, status: SignatoryStatus) -> int:
         return status.party.pk
@@ -222,6 +229,9 @@ class AgreementSerializer(serializers.ModelSerializer):
     total = serializers.DecimalField(max_digits=14, decimal_places=2, read_only=True)
     signatories = serializers.SerializerMethodField()
     complete = serializers.SerializerMethodField()
+    mediator_signed = serializers.SerializerMethodField(
+        help_text="the mediator has signed: the agreement has taken effect under the body's seal"
+    )
 
     class Meta:
         model = Agreement
@@ -239,8 +249,12 @@ class AgreementSerializer(serializers.ModelSerializer):
             "performance",
             "signatories",
             "complete",
+            "mediator_signed",
         ]
         read_only_fields = fields
+
+    def get_mediator_signed(self, agreement: Agreement) -> bool:
+        return agreement.mediator_signatures.filter(version__number=agreement.version).exists()
 
     def get_sha256(self, agreement: Agreement) -> str | None:
         version = agreement.current_version
@@ -284,23 +298,26 @@ class SignatureCreateSerializer(serializers.Serializer):
     version = serializers.IntegerField(
         required=False, help_text="the version shown to the signer; another answers 409"
     )
+    representative_name = serializers.CharField(
+        max_length=100,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="an organisation signing: who signs for it (default signer_name)",
+    )
+    representative_role = serializers.CharField(
+        max_length=100,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="an organisation signing: in what capacity, e.g. 法定代表人, 理赔经办人",
+    )
+    seal_affixed = serializers.BooleanField(
+        required=False, default=False, help_text="an organisation signing: its seal is affixed"
+    )
 
     def validate_image(self, value: str) -> bytes:
-        if not value:
-            return b""
-        if len(value) > _max_image_chars():
-            raise serializers.ValidationError(
-                _("The signature image is too large (at most %(kb)d KB).")
-                % {"kb": settings.FENGQIAO_SIGNATURE_IMAGE_MAX_BYTES // 1024}
-            )
-        if value.startswith("data:"):
-            header, _sep, value = value.partition(",")
-            if ";base64" not in header:
-                raise serializers.ValidationError(_("Send the image base64-encoded."))
-        try:
-            return base64.b64decode(value, validate=True)
-        except (binascii.Error, ValueError) as exc:
-            raise serializers.ValidationError(_("The image is not valid base64.")) from exc
+        return _image_bytes(value)
 
     def to_input(self) -> SignatureInput:
         data = self.validated_data
@@ -312,7 +329,50 @@ class SignatureCreateSerializer(serializers.Serializer):
             image=data["image"],
             code=data["code"],
             version=data.get("version"),
+            representative_name=data["representative_name"],
+            representative_role=data["representative_role"],
+            seal_affixed=data["seal_affixed"],
         )
+
+
+class MediatorSignatureCreateSerializer(serializers.Serializer):
+    signer_name = serializers.CharField(
+        max_length=200, help_text="the mediator's name, typed by hand"
+    )
+    image = serializers.CharField(
+        help_text="the drawn signature, a complete PNG (base64 or a data: URI)"
+    )
+    version = serializers.IntegerField(
+        required=False, help_text="the version shown to the mediator; another answers 409"
+    )
+
+    def validate_image(self, value: str) -> bytes:
+        return _image_bytes(value)
+
+    def to_input(self) -> MediatorSignatureInput:
+        data = self.validated_data
+        return MediatorSignatureInput(
+            signer_name=data["signer_name"], image=data["image"], version=data.get("version")
+        )
+
+
+def _image_bytes(value: str) -> bytes:
+    """A drawn signature sent as base64 or a data: URI, decoded (its checks are the service's)."""
+    if not value:
+        return b""
+    if len(value) > _max_image_chars():
+        raise serializers.ValidationError(
+            _("The signature image is too large (at most %(kb)d KB).")
+            % {"kb": settings.FENGQIAO_SIGNATURE_IMAGE_MAX_BYTES // 1024}
+        )
+    if value.startswith("data:"):
+        header, _sep, value = value.partition(",")
+        if ";base64" not in header:
+            raise serializers.ValidationError(_("Send the image base64-encoded."))
+    try:
+        return base64.b64decode(value, validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise serializers.ValidationError(_("The image is not valid base64.")) from exc
 
 
 class SigningCodeRequestSerializer(serializers.Serializer):

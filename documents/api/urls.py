@@ -19,6 +19,11 @@ urlpatterns = [
         name="api-signing-code",
     ),
     path(
+        "disputes/<int:dispute_id>/agreement/mediator-signature/",
+        views.MediatorSignatureView.as_view(),
+        name="api-mediator-signature",
+    ),
+    path(
         "disputes/<int:dispute_id>/agreement/preview/",
         views.AgreementPreviewView.as_view(),
         name="api-agreement-preview",

@@ -22,6 +22,7 @@ from documents.api.serializers import (
     AgreementInputSerializer,
     AgreementSerializer,
     DocumentSerializer,
+    MediatorSignatureCreateSerializer,
     SignatoryStatusSerializer,
     SignatureCreateSerializer,
     SigningCodeRequestSerializer,
@@ -101,6 +102,25 @@ class SignaturesView(APIView):
         payload = SignatureCreateSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         services.record_signature(
+            actor=request.user,
+            dispute_id=dispute_id,
+            data=payload.to_input(),
+            ip=client_address(request) or None,
+        )
+        return _agreement_response(
+            dispute_get(request.user, dispute_id), code=status.HTTP_201_CREATED
+        )
+
+
+class MediatorSignatureView(APIView):
+    """The assigned mediator signs last; the agreement then takes effect under the body's seal
+    (`sign`). 403 for anyone else, 409 before every party has signed."""
+
+    @extend_schema(request=MediatorSignatureCreateSerializer, responses={201: AgreementSerializer})
+    def post(self, request: Request, dispute_id: int) -> Response:
+        payload = MediatorSignatureCreateSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        services.record_mediator_signature(
             actor=request.user,
             dispute_id=dispute_id,
             data=payload.to_input(),

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime
+import math
 from decimal import Decimal
 from typing import Any
 
 from django import template
+from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language, pgettext
 
@@ -176,3 +178,51 @@ def addressees(parties: Any) -> list[dict[str, Any]]:
         else:
             principals.append({"name": p.get("name", ""), "representatives": []})
     return principals
+
+
+SEAL_RED = "#d40000"
+
+
+@register.simple_tag
+def seal_svg(name: str, title: str = "") -> SafeString:
+    """A round official seal as vector graphics: a red ring, the body's name along the upper
+    arc (each character turned to face the centre's outside), a five-pointed star in the middle
+    and the seal's title straight below it. Drawn in the page, so that it prints as sharp as
+    the text; the PAdES signature's widget covers it (`documents.signing`)."""
+    chars = [ch for ch in str(name) if not ch.isspace()] or ["·"]
+    count = len(chars)
+    # Up to ten characters keep a natural spacing; more close up over at most 250 degrees.
+    span = min(250.0, 24.0 * count + 10.0)
+    size = min(26.0, max(12.0, 2 * math.pi * 70 * span / 360 / count * 0.92))
+    radius = 90 - 8 - size / 2 - 4  # ring, a gap, then the characters' middle
+    parts = []
+    for index, ch in enumerate(chars):
+        angle = -span / 2 + span * (index + 0.5) / count
+        parts.append(
+            f'<text transform="rotate({angle:.2f} 100 100)" x="100" '
+            f'y="{100 - radius + size * 0.36:.2f}" font-size="{size:.1f}" '
+            f'text-anchor="middle">{escape(ch)}</text>'
+        )
+    star = []
+    for point in range(10):
+        r = 24.0 if point % 2 == 0 else 9.5
+        a = math.radians(point * 36)
+        star.append(f"{100 + r * math.sin(a):.2f},{102 - r * math.cos(a):.2f}")
+    title_text = escape(str(title))
+    title_size = min(15.0, 120.0 / max(len(str(title)), 1)) if title else 0
+    svg = (
+        '<svg class="seal-drawing" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 200 200" '
+        f'width="200" height="200" fill="{SEAL_RED}" '
+        'font-family="WenQuanYi Micro Hei, Noto Serif CJK SC, Noto Sans CJK SC, sans-serif">'
+        f'<circle cx="100" cy="100" r="90" fill="none" stroke="{SEAL_RED}" stroke-width="6"/>'
+        f"{''.join(parts)}"
+        f'<polygon points="{" ".join(star)}"/>'
+        + (
+            f'<text x="100" y="{150 + title_size * 0.36:.2f}" font-size="{title_size:.1f}" '
+            f'text-anchor="middle">{title_text}</text>'
+            if title
+            else ""
+        )
+        + "</svg>"
+    )
+    return mark_safe(svg)  # built here; every text in it is escaped

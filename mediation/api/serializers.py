@@ -18,6 +18,8 @@ from mediation.kernel.choices import (
     Category,
     Channel,
     CloseOutcome,
+    DeclineGround,
+    FamilyMatter,
     Outcome,
     SessionKind,
     SessionStatus,
@@ -57,6 +59,9 @@ class DisputeUpdateSerializer(serializers.Serializer):
     claimed_amount = AmountField(required=False, allow_null=True)
     category = serializers.ChoiceField(choices=Category.choices, required=False)
     received_at = serializers.DateField(required=False)
+    family_matter = serializers.ChoiceField(
+        choices=FamilyMatter.choices, required=False, allow_blank=True
+    )
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         unknown = set(self.initial_data) - set(self.fields)
@@ -95,12 +100,17 @@ class DisputeSerializer(serializers.ModelSerializer):
     close_outcome = serializers.ChoiceField(
         choices=CloseOutcome.choices, allow_blank=True, read_only=True
     )
+    # "" unless a family case has recorded what it is about.
+    family_matter = serializers.ChoiceField(
+        choices=FamilyMatter.choices, allow_blank=True, read_only=True
+    )
 
     class Meta:
         model = Dispute
         fields = [
             "id",
             "reference",
+            "case_number",
             "state",
             "state_label",
             "category",
@@ -116,6 +126,7 @@ class DisputeSerializer(serializers.ModelSerializer):
             "court",
             "court_case_number",
             "title",
+            "family_matter",
             "facts",
             "claimed_amount",
             "agreement_terms",
@@ -145,6 +156,8 @@ class DisputeSerializer(serializers.ModelSerializer):
         return {
             "id": instance.id,
             "reference": instance.reference,
+            # The body's own number (字号) printed on its papers; "" where the body has none.
+            "case_number": instance.case_number,
             "state": instance.state,
             "state_label": label_of(instance, "state"),
             "category": instance.category,
@@ -160,6 +173,7 @@ class DisputeSerializer(serializers.ModelSerializer):
             "court": instance.court_id,
             "court_case_number": instance.court_case_number,
             "title": instance.title,
+            "family_matter": instance.family_matter,
             "facts": instance.facts,
             "claimed_amount": _optional(_AMOUNT.to_representation, instance.claimed_amount),
             "agreement_terms": instance.agreement_terms,
@@ -209,27 +223,10 @@ class TransitionSerializer(serializers.Serializer):
     label = serializers.CharField()
 
 
-class TransitionInputSerializer(serializers.Serializer):
-    """Data a transition may take; which fields are required depends on the transition."""
-
-    reason = serializers.CharField(required=False, allow_blank=True, max_length=2000)
-    mediator = serializers.IntegerField(required=False, help_text="assign, reassign")
-    track = serializers.ChoiceField(
-        choices=Track.choices, required=False, help_text="assign, reassign"
-    )
-    body = serializers.IntegerField(required=False, help_text="reassign")
-    court = serializers.IntegerField(required=False, help_text="refer_to_court, apply_confirmation")
-    outcome = serializers.ChoiceField(
-        choices=CloseOutcome.choices, required=False, help_text="close"
-    )
-    terms = serializers.CharField(required=False, allow_blank=True, help_text="draft_agreement")
-    agreed_amount = AmountField(required=False, allow_null=True, help_text="draft_agreement")
-    case_number = serializers.CharField(required=False, allow_blank=True, help_text="confirm")
-    expected_state = serializers.ChoiceField(
-        choices=State.choices,
-        required=False,
-        help_text="The state the caller saw; a different current state answers 409.",
-    )
+@extend_schema_field({"type": "boolean", "enum": [True]})
+class AssentField(serializers.BooleanField):
+    """A yes that must be given: the schema says only `true` is taken (the service refuses
+    anything else with the field's error)."""
 
 
 def _reason(required: bool) -> serializers.CharField:
@@ -243,6 +240,32 @@ def _reason(required: bool) -> serializers.CharField:
 
 _TRANSITION_FIELDS: dict[str, Any] = {
     "reason": _reason,
+    "content": lambda required: serializers.CharField(
+        max_length=4000,
+        required=required,
+        allow_blank=not required,
+        help_text="What the parties agreed, as recorded on the spot.",
+    ),
+    "performance": lambda required: serializers.CharField(
+        max_length=4000,
+        required=required,
+        allow_blank=not required,
+        help_text="How and by when it is performed.",
+    ),
+    "assent": lambda required: AssentField(
+        required=required, help_text="Every party assented orally: true."
+    ),
+    "ground": lambda required: serializers.ChoiceField(
+        choices=DeclineGround.choices,
+        required=required,
+        help_text="Why the case is declined; `other` needs the reason in words.",
+    ),
+    "advice": lambda required: serializers.CharField(
+        max_length=500,
+        required=required,
+        allow_blank=not required,
+        help_text="Where the applicant can take the dispute instead.",
+    ),
     "mediator": lambda required: serializers.IntegerField(
         required=required, help_text="id of an active mediator of the body, not a party"
     ),
@@ -289,6 +312,26 @@ def _transition_input(step: Step) -> type[serializers.Serializer]:
     )
     return type(class_name, (serializers.Serializer,), {"__doc__": step.doc, **attrs})
 
+
+def _any_transition_input() -> type[serializers.Serializer]:
+    """What any transition may be sent, each field optional: the request is checked for types
+    and choices only, and what a step requires is the service's to say (a 409 for a step not
+    possible now comes before a 400 for its data)."""
+    names = dict.fromkeys(name for step in STEPS.values() for name in step.inputs)
+    attrs: dict[str, Any] = {name: _TRANSITION_FIELDS[name](False) for name in names}
+    # Not an input of any step: `draft_agreement` refuses it with the reason (the amount is the
+    # obligations' total).
+    attrs["agreed_amount"] = AmountField(required=False, allow_null=True, help_text="refused")
+    attrs["expected_state"] = serializers.ChoiceField(
+        choices=State.choices,
+        required=False,
+        help_text="The state the caller saw; a different current state answers 409.",
+    )
+    attrs["__doc__"] = "Data a transition may take; which fields are required depends on it."
+    return type("TransitionInputSerializer", (serializers.Serializer,), attrs)
+
+
+TransitionInputSerializer = _any_transition_input()
 
 TRANSITION_INPUTS: dict[str, type[serializers.Serializer]] = {
     name: _transition_input(step) for name, step in STEPS.items()

@@ -30,8 +30,19 @@ from mediation.cases.models import Dispute
 from mediation.kernel.api.filtering import StrictOrderingFilter
 from mediation.kernel.api.pagination import ONE_CASE_LIST
 from mediation.kernel.api.steps import StepsMixin
+from parties import consents
+from parties import selectors as party_selectors
 from parties import services as party_services
-from parties.serializers import CasePartySerializer, PartyInputSerializer, party_input_schema
+from parties.serializers import (
+    CasePartySerializer,
+    CasePartyUpdateSerializer,
+    MediationConsentInputSerializer,
+    MediationConsentSerializer,
+    PartyInputSerializer,
+    RightsAcknowledgementInputSerializer,
+    RightsAcknowledgementSerializer,
+    party_input_schema,
+)
 
 
 class DisputeViewSet(
@@ -45,7 +56,7 @@ class DisputeViewSet(
     filterset_class = DisputeFilter
     filter_backends = [*viewsets.GenericViewSet.filter_backends, StrictOrderingFilter]
     ordering_fields = ["received_at", "deadline", "reference", "state", "accepted_at"]
-    http_method_names = ["get", "post", "patch", "head", "options"]
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
 
     def get_queryset(self) -> QuerySet[Dispute]:
         return selectors.dispute_list(self.request.user)
@@ -134,6 +145,90 @@ class DisputeViewSet(
             CasePartySerializer(created, many=True, context=context).data,
             status=status.HTTP_201_CREATED,
         )
+
+    @extend_schema(
+        methods=["PATCH"],
+        request=CasePartyUpdateSerializer,
+        responses={200: CasePartySerializer, 409: CONFLICT_STATE},
+        parameters=[OpenApiParameter("case_party_id", int, OpenApiParameter.PATH)],
+    )
+    @extend_schema(
+        methods=["DELETE"],
+        responses={204: None, 409: CONFLICT_STATE},
+        parameters=[OpenApiParameter("case_party_id", int, OpenApiParameter.PATH)],
+    )
+    @action(
+        detail=True,
+        methods=["patch", "delete"],
+        url_path=r"parties/(?P<case_party_id>[0-9]+)",
+        url_name="party",
+    )
+    def party(self, request: Request, pk: str, case_party_id: str) -> Response:
+        """Edit a party's particulars (and its role before acceptance), or remove it before
+        acceptance."""
+        if request.method == "DELETE":
+            party_services.remove_case_party(
+                actor=request.user, dispute_id=pk, case_party_id=case_party_id
+            )
+            return Response(status=status.HTTP_204_NO_CONTENT)
+        payload = CasePartyUpdateSerializer(data=request.data, partial=True)
+        payload.is_valid(raise_exception=True)
+        case_party = party_services.update_case_party(
+            actor=request.user,
+            dispute_id=pk,
+            case_party_id=case_party_id,
+            changes=payload.validated_data,
+        )
+        dispute = selectors.dispute_get(request.user, pk)
+        context = {"show_personal_data": selectors.may_see_personal_data(request.user, dispute)}
+        return Response(CasePartySerializer(case_party, context=context).data)
+
+    @extend_schema(methods=["GET"], responses={200: MediationConsentSerializer(many=True)})
+    @extend_schema(
+        methods=["POST"],
+        request=MediationConsentInputSerializer,
+        responses={201: MediationConsentSerializer},
+    )
+    @action(detail=True, methods=["get", "post"], url_path="mediation-consents", **ONE_CASE_LIST)
+    def mediation_consents(self, request: Request, pk: str) -> Response:
+        """Respondents' answers to mediation (People's Mediation Law art. 17)."""
+        dispute = selectors.dispute_get(request.user, pk)
+        if request.method == "GET":
+            answers = party_selectors.answers_of(dispute)
+            return Response(MediationConsentSerializer(answers, many=True).data)
+        payload = MediationConsentInputSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        consent = consents.record_mediation_consent(
+            actor=request.user,
+            dispute_id=pk,
+            case_party_id=payload.validated_data["case_party"],
+            answer=payload.validated_data["answer"],
+            channel=payload.validated_data["channel"],
+            reason=payload.validated_data.get("reason", ""),
+        )
+        return Response(MediationConsentSerializer(consent).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(methods=["GET"], responses={200: RightsAcknowledgementSerializer(many=True)})
+    @extend_schema(
+        methods=["POST"],
+        request=RightsAcknowledgementInputSerializer,
+        responses={201: RightsAcknowledgementSerializer},
+    )
+    @action(
+        detail=True, methods=["get", "post"], url_path="rights-acknowledgements", **ONE_CASE_LIST
+    )
+    def rights_acknowledgements(self, request: Request, pk: str) -> Response:
+        """The parties' acknowledgements of the notice of their rights and duties."""
+        dispute = selectors.dispute_get(request.user, pk)
+        if request.method == "GET":
+            rows = party_selectors.rights_acknowledgements(dispute)
+            return Response(RightsAcknowledgementSerializer(rows, many=True).data)
+        payload = RightsAcknowledgementInputSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        row = consents.record_rights_acknowledgement(
+            actor=request.user, dispute_id=pk, case_party_id=payload.validated_data["case_party"]
+        )
+        return Response(RightsAcknowledgementSerializer(row).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(methods=["GET"], responses={200: SessionSerializer(many=True)})
     @extend_schema(

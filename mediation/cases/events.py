@@ -24,6 +24,7 @@ dispute and its log row are written:
 `dispute_transitioned` — sent by `mediation.cases.services.transitions.publish_transition` (for
 steps taken and for conclusions imported) after the log row is written:
     courts.receivers.follow_in_referrals
+    courts.receivers.void_confirmation_consents
     documents.receivers.void_signatures_on_revision
     parties.receivers.move_records_with_case
     mediation.figures.receivers.refresh_after_import

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import datetime
-import secrets
 from decimal import Decimal
 from typing import Any, NamedTuple
 
@@ -14,121 +13,32 @@ from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 from simple_history.models import HistoricalRecords
 
 from mediation.cases import rules
+from mediation.cases.bodies import (  # noqa: F401 (named here for the code that imports them so)
+    CaseNumberCounter,
+    MediationBody,
+    Mediator,
+    ReferenceCounter,
+    StaffMember,
+    category_list_default,
+    new_calendar_token,
+)
 from mediation.cases.deadlines import court_deadline_days, deadline_dates, due_soon_q, overdue_q
 from mediation.kernel.append_only import StateLog
 from mediation.kernel.choices import (
     COURT_CHANNELS,
     INBOUND_KINDS,
     OPEN_STATES,
-    BodyKind,
     Category,
     Channel,
     CloseOutcome,
     DeadlineStatus,
+    FamilyMatter,
     Outcome,
     SessionKind,
     SessionStatus,
     State,
     Track,
 )
-
-
-def category_list_default() -> list[str]:
-    return []
-
-
-def new_calendar_token() -> str:
-    """A long random secret addressing a mediator's calendar feed."""
-    return secrets.token_urlsafe(32)
-
-
-class MediationBody(models.Model):
-    """调解组织: the organisation that mediates."""
-
-    name = models.CharField(_("name"), max_length=100, unique=True)
-    kind = models.CharField(_("kind"), max_length=30, choices=BodyKind.choices)
-    track = models.CharField(_("track served"), max_length=20, choices=Track.choices)
-    region = models.CharField(_("region"), max_length=100, blank=True)
-    categories = models.JSONField(_("categories taken"), default=category_list_default, blank=True)
-    default_deadline_days = models.PositiveSmallIntegerField(
-        _("default deadline (days)"), default=30, validators=[MinValueValidator(1)]
-    )
-    # Optional per-category overrides, e.g. {"medical": 60}.
-    deadline_days_by_category = models.JSONField(
-        _("deadline days by category"), default=dict, blank=True
-    )
-
-    class Meta:
-        ordering = ["name"]
-        verbose_name = _("mediation body")
-        verbose_name_plural = _("mediation bodies")
-
-    def __str__(self) -> str:
-        return self.name
-
-    def deadline_days_for(self, category: str) -> int:
-        return int(self.deadline_days_by_category.get(category, self.default_deadline_days))
-
-
-class StaffMember(models.Model):
-    """Binds a clerk or director (or any non-mediating staff) to the body they work for."""
-
-    user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="staff_member"
-    )
-    body = models.ForeignKey(MediationBody, on_delete=models.PROTECT, related_name="staff")
-    active = models.BooleanField(_("active"), default=True)
-
-    class Meta:
-        verbose_name = _("staff member")
-        verbose_name_plural = _("staff members")
-
-    def __str__(self) -> str:
-        return f"{self.user} @ {self.body}"
-
-
-class Mediator(models.Model):
-    """调解员: a member of a body who runs cases assigned to them."""
-
-    user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="mediator"
-    )
-    body = models.ForeignKey(MediationBody, on_delete=models.PROTECT, related_name="mediators")
-    categories = models.JSONField(_("categories"), default=category_list_default, blank=True)
-    active = models.BooleanField(_("active"), default=True)
-    # A calendar app cannot sign in, so the mediator's feed
-    # (/calendar/mediators/<token>.ics) is addressed by this secret;
-    # `mediation.calendar.ics.reset_calendar_token` replaces it.
-    calendar_token = models.CharField(
-        _("calendar feed token"),
-        max_length=64,
-        unique=True,
-        default=new_calendar_token,
-        editable=False,
-    )
-
-    class Meta:
-        ordering = ["id"]
-        verbose_name = _("mediator")
-        verbose_name_plural = _("mediators")
-
-    def __str__(self) -> str:
-        return self.display_name
-
-    @property
-    def display_name(self) -> str:
-        full = f"{self.user.last_name}{self.user.first_name}".strip()
-        return full or self.user.get_username()
-
-
-class ReferenceCounter(models.Model):
-    """Last reference serial handed out per year; rows are locked while a number is taken."""
-
-    year = models.PositiveSmallIntegerField(primary_key=True)
-    last = models.PositiveIntegerField(default=0)
-
-    def __str__(self) -> str:
-        return f"{self.year}: {self.last}"
 
 
 class SliceDims(NamedTuple):
@@ -156,6 +66,10 @@ class Dispute(ConcurrentTransitionMixin, models.Model):
     """A multi-party dispute carried from intake to court linkage (SPEC §3)."""
 
     reference = models.CharField(_("reference"), max_length=30, unique=True, editable=False)
+    # The body's own case number (字号), printed on its papers and shown first on pages:
+    # （2026）东医调字第123号 when registered here, the ledger's number when imported. `reference`
+    # stays the internal one, in URLs and the API.
+    case_number = models.CharField(_("case number"), max_length=60, blank=True, editable=False)
     category = models.CharField(_("category"), max_length=20, choices=Category.choices)
     channel = models.CharField(_("intake channel"), max_length=20, choices=Channel.choices)
     track = models.CharField(_("track"), max_length=20, choices=Track.choices, blank=True)
@@ -188,6 +102,11 @@ class Dispute(ConcurrentTransitionMixin, models.Model):
     )
     court_case_number = models.CharField(_("court case number"), max_length=60, blank=True)
     title = models.CharField(_("title"), max_length=200)
+    # For marriage and family cases: what the case is about, since status matters (marriage,
+    # adoption, parentage) cannot be judicially confirmed.
+    family_matter = models.CharField(
+        _("family matter"), max_length=20, choices=FamilyMatter.choices, blank=True
+    )
     facts = models.TextField(_("facts"), blank=True)
     claimed_amount = models.DecimalField(
         _("claimed amount (CNY)"),
@@ -245,6 +164,14 @@ class Dispute(ConcurrentTransitionMixin, models.Model):
         ordering = ["-received_at", "-id"]
         verbose_name = _("dispute")
         verbose_name_plural = _("disputes")
+        constraints = [
+            # A body's case number names one case (and lets a clerk look a case up by it).
+            models.UniqueConstraint(
+                fields=["body", "case_number"],
+                condition=~models.Q(case_number=""),
+                name="dispute_body_case_number_unique",
+            ),
+        ]
         indexes = [
             models.Index(fields=["mediator", "state"], name="dispute_mediator_state"),
             # Sized on a million cases (bench/scale.py and its README).
@@ -275,6 +202,11 @@ class Dispute(ConcurrentTransitionMixin, models.Model):
 
     def __str__(self) -> str:
         return f"{self.reference} {self.title}"
+
+    @property
+    def number(self) -> str:
+        """The number a case is known by on pages and papers: the body's, else the reference."""
+        return self.case_number or self.reference
 
     @classmethod
     def from_db(cls, db: str | None, field_names: Any, values: Any) -> Dispute:
@@ -352,6 +284,7 @@ class Dispute(ConcurrentTransitionMixin, models.Model):
             rules.has_applicant_and_respondent,
             rules.has_category,
             rules.has_court_reference_if_court_case,
+            rules.no_respondent_refuses,
         ],
         permission=rules.can_accept,
     )
@@ -415,6 +348,20 @@ class Dispute(ConcurrentTransitionMixin, models.Model):
 
     @transition(
         field=state,
+        source=State.MEDIATING,
+        target=State.SIGNED,
+        conditions=[rules.is_peoples_track],
+        permission=rules.can_mediate,
+    )
+    def record_oral_agreement(self, *, on: datetime.date, content: str) -> None:
+        # A simple matter settled on the spot (People's Mediation Law arts. 28, 30): the record
+        # is the agreement; it takes effect with the parties' assent, no signatures.
+        self.agreement_terms = content
+        self.signed_at = on
+        self._conclude(Outcome.SUCCESS, on)
+
+    @transition(
+        field=state,
         source=State.AGREED,
         target=State.MEDIATING,
         permission=rules.can_mediate,
@@ -426,8 +373,8 @@ class Dispute(ConcurrentTransitionMixin, models.Model):
         field=state,
         source=State.AGREED,
         target=State.SIGNED,
-        conditions=[rules.all_signatories_signed],
-        permission=rules.system_only,
+        conditions=[rules.all_signatories_signed, rules.mediator_signed],
+        permission=rules.can_mediate,
     )
     def sign(self, *, on: datetime.date) -> None:
         self.signed_at = on
@@ -437,7 +384,13 @@ class Dispute(ConcurrentTransitionMixin, models.Model):
         field=state,
         source=State.SIGNED,
         target=State.CONFIRMING,
-        conditions=[rules.within_confirmation_window],
+        conditions=[
+            rules.not_entrusted_for_confirmation,
+            rules.not_an_oral_agreement,
+            rules.not_family_status,
+            rules.within_confirmation_window,
+            rules.all_principals_consented,
+        ],
         permission=rules.can_apply_confirmation,
     )
     def apply_confirmation(self, *, court: Any) -> None:
@@ -481,6 +434,7 @@ class Dispute(ConcurrentTransitionMixin, models.Model):
         field=state,
         source=State.FAILED,
         target=State.REFERRED,
+        conditions=[rules.not_entrusted_for_referral],
         permission=rules.can_refer,
     )
     def refer_to_court(self, *, court: Any) -> None:

@@ -8,13 +8,14 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 from mediation.cases.models import Dispute, MediationBody, Mediator
 from mediation.cases.rules import agreement_of
 from mediation.kernel.case_numbers import validate_case_number
-from mediation.kernel.choices import CLOSE_OUTCOMES_BY_STATE, CourtLevel, Track
+from mediation.kernel.choices import CLOSE_OUTCOMES_BY_STATE, CourtLevel, DeclineGround, Track
 
 if TYPE_CHECKING:
     from courts.models import Court
@@ -92,6 +93,30 @@ def prepare_dated(required_reason: bool) -> Preparer:
     return prepare
 
 
+def prepare_decline(dispute: Dispute, data: Mapping[str, Any], today: datetime.date) -> Prepared:
+    """A coded ground (the reason in words is required for "other") and where the applicant can
+    go instead: both go on the refusal notice."""
+    ground = str(data.get("ground") or "")
+    errors: dict[str, str] = {}
+    if not ground:
+        errors["ground"] = _("Choose the ground for declining.")
+    elif ground not in DeclineGround.values:
+        errors["ground"] = _("Unknown ground “%(value)s”.") % {"value": ground}
+    reason = str(data.get("reason") or "").strip()
+    if ground == DeclineGround.OTHER and not reason:
+        errors["reason"] = _("Say why the case is declined.")
+    advice = str(data.get("advice") or "").strip()
+    if not advice:
+        errors["advice"] = _("Say where the applicant can take the dispute instead.")
+    if errors:
+        raise ValidationError(errors)
+    return Prepared(
+        kwargs={"on": today},
+        reason=reason or str(DeclineGround(ground).label),
+        log_data={"ground": ground, "advice": advice},
+    )
+
+
 def prepare_assign(dispute: Dispute, data: Mapping[str, Any], today: datetime.date) -> Prepared:
     mediator = _get_mediator(data.get("mediator"), dispute.body, dispute)
     track = _get_track(data.get("track"), dispute.track or dispute.body.track)
@@ -162,6 +187,29 @@ def prepare_draft_agreement(
     )
 
 
+def prepare_oral_agreement(
+    dispute: Dispute, data: Mapping[str, Any], today: datetime.date
+) -> Prepared:
+    """What was agreed, how and when it is performed, and that every party assented: the
+    口头调解协议登记表 records them; no signatures."""
+    content = str(data.get("content") or "").strip()
+    performance = str(data.get("performance") or "").strip()
+    errors: dict[str, str] = {}
+    if not content:
+        errors["content"] = _("Record what the parties agreed.")
+    if not performance:
+        errors["performance"] = _("Record how and by when it is performed.")
+    if data.get("assent") not in (True, "true", "on", "1", 1):
+        errors["assent"] = _("Record that every party assented to the agreement.")
+    if errors:
+        raise ValidationError(errors)
+    return Prepared(
+        kwargs={"on": today, "content": content},
+        reason=_reason(data, required=False),
+        log_data={"content": content, "performance": performance, "assent": True},
+    )
+
+
 def prepare_apply_confirmation(
     dispute: Dispute, data: Mapping[str, Any], today: datetime.date
 ) -> Prepared:
@@ -217,21 +265,63 @@ def check_litigation_court(dispute: Dispute, court: Court) -> None:
         )
 
 
-def check_confirmation_court(dispute: Dispute, court: Court) -> None:
-    """SPEC §2: confirmation is applied for at the delegating court, or else at a basic court
-    (the one where the body sits)."""
+def confirmation_court_required(dispute: Dispute) -> tuple[Any, str]:
+    """The court that has jurisdiction over the confirmation (SPEC §2) and why, as (court or
+    None, level): the delegating court; else the intermediate court configured for the matter
+    (FENGQIAO_CONFIRMATION_INTERMEDIATE_COURTS, category → court code); else the basic court
+    recorded for the body. (None, "basic") when the body records no court: any basic court."""
     origin = dispute.delegating_court()
-    if origin is not None and court.pk != origin.pk:
+    if origin is not None:
+        return origin, "delegating"
+    court_model = Dispute._meta.get_field("court").related_model
+    code = settings.FENGQIAO_CONFIRMATION_INTERMEDIATE_COURTS.get(dispute.category)
+    if code:
+        return court_model.objects.filter(code=code).first(), "intermediate"
+    body_court = dispute.body.court if dispute.body.court_id else None
+    return body_court, "basic"
+
+
+def check_confirmation_court(dispute: Dispute, court: Court) -> None:
+    """SPEC §2: confirmation is applied for at the court with jurisdiction."""
+    required, why = confirmation_court_required(dispute)
+    if why == "delegating" and court.pk != required.pk:
         raise ValidationError(
             {
                 "court": _("Apply to the court that delegated the case: %(court)s.")
-                % {"court": origin.name}
+                % {"court": required.name}
             }
         )
-    if origin is None and court.level != CourtLevel.BASIC:
-        raise ValidationError(
-            {"court": _("Judicial confirmation is applied for at a basic court.")}
-        )
+    if why == "intermediate":
+        if required is None:
+            raise ValidationError(
+                {
+                    "court": _(
+                        "The intermediate court configured for this kind of case is not on "
+                        "record; ask the administrator."
+                    )
+                }
+            )
+        if court.pk != required.pk:
+            raise ValidationError(
+                {
+                    "court": _(
+                        "This kind of case is confirmed by the intermediate court: %(court)s."
+                    )
+                    % {"court": required.name}
+                }
+            )
+    if why == "basic":
+        if required is not None and court.pk != required.pk:
+            raise ValidationError(
+                {
+                    "court": _("Apply to the basic court where %(body)s sits: %(court)s.")
+                    % {"body": dispute.body.name, "court": required.name}
+                }
+            )
+        if court.level != CourtLevel.BASIC:
+            raise ValidationError(
+                {"court": _("Judicial confirmation is applied for at a basic court.")}
+            )
 
 
 def prepare_refer(dispute: Dispute, data: Mapping[str, Any], today: datetime.date) -> Prepared:

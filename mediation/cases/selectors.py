@@ -77,10 +77,28 @@ def dispute_get(user: Any, dispute_id: Any) -> Dispute:
         raise NotFound(_("No such dispute.")) from exc
 
 
+# A referral in these states is in the court's hands: it files or rules on the parties as named.
+REFERRAL_STATES_HELD_BY_COURT = ("received", "filed", "decided")
+
+
 def may_see_personal_data(user: Any, dispute: Dispute) -> bool:
-    """ID and phone numbers are shown in full only to staff of the case's body."""
+    """ID and phone numbers are shown in full to staff of the case's body, and to staff of a
+    court once it has received a referral of the case (SPEC §1); a referral merely sent is not
+    enough."""
     scope = scope_of(user)
-    return scope.is_superuser or scope.is_staff_of(dispute.body_id)
+    if scope.is_superuser or scope.is_staff_of(dispute.body_id):
+        return True
+    if scope.court_id is None or not scope.is_court_staff_of(scope.court_id):
+        return False
+    prefetched = getattr(dispute, "_prefetched_objects_cache", {}).get("referrals")
+    if prefetched is not None:  # lists prefetch them rather than ask per case
+        return any(
+            r.court_id == scope.court_id and r.state in REFERRAL_STATES_HELD_BY_COURT
+            for r in prefetched
+        )
+    return dispute.referrals.filter(
+        court_id=scope.court_id, state__in=REFERRAL_STATES_HELD_BY_COURT
+    ).exists()
 
 
 def available_transitions(dispute: Dispute, user: Any) -> list[Transition]:

@@ -63,7 +63,7 @@ class Step:
     court: CourtStep | None = None
     notice: Notice | None = None
     voids_signatures: bool = False  # signatures given to the agreement as it was no longer count
-    system: bool = False  # taken by the system (the last signature), never from a page
+    system: bool = False  # taken by another service (the mediator's signature), never from a page
 
     @property
     def _fsm(self) -> Any:
@@ -108,9 +108,14 @@ STEPS: dict[str, Step] = {
         Step(
             "decline",
             _("Decline"),
-            "Decline the case, with the reason.",
-            p.prepare_dated(required_reason=True),
-            {"reason": _reason(_("Reason for declining"))},
+            "Decline the case: the ground, where the applicant can go instead and, for another "
+            "ground, the reason; the refusal notice (不予受理告知书) states them.",
+            p.prepare_decline,
+            {
+                "ground": Input(required=True, page_label=_("Ground")),
+                "advice": Input(required=True, page_label=_("Where the applicant can go instead")),
+                "reason": _reason(_("Explanation"), required=False),
+            },
             court=CourtStep.RETURN,
         ),
         Step(
@@ -155,6 +160,22 @@ STEPS: dict[str, Step] = {
             notice=Notice.AGREEMENT_READY,
         ),
         Step(
+            "record_oral_agreement",
+            _("Record an oral agreement"),
+            "A simple matter settled on the spot (people's mediation only): what was agreed, how "
+            "and by when it is performed, and that every party assented; no signatures.",
+            p.prepare_oral_agreement,
+            {
+                "content": Input(required=True, page_label=_("What the parties agreed")),
+                "performance": Input(
+                    required=True, page_label=_("How and by when it is performed")
+                ),
+                "assent": Input(required=True, page_label=_("Every party assented orally")),
+                "reason": REASON,
+            },
+            court=CourtStep.REPORT_MEDIATED,
+        ),
+        Step(
             "revise",
             _("Revise agreement"),
             "Reopen the agreement for changes, with the reason.",
@@ -165,7 +186,8 @@ STEPS: dict[str, Step] = {
         Step(
             "sign",
             _("Sign"),
-            "Record the agreement as signed by everyone.",
+            "Record the agreement as in effect: every party and then the mediator have signed; "
+            "taken by the mediator's signature (its own endpoint), which applies the body's seal.",
             p.prepare_dated(required_reason=False),
             {"reason": REASON},
             court=CourtStep.REPORT_MEDIATED,

@@ -35,8 +35,13 @@ SUCCESS_RATE = {
     Category.SCHOOL: 0.74,
     Category.FAMILY: 0.62,
 }
+# Why a case is declined: the ground, its words, and where the applicant is sent instead.
+DECLINES = [
+    ("respondent_refuses", "被申请人明确拒绝调解", "可依法向人民法院提起诉讼"),
+    ("outside_remit", "不属于本调解组织受理范围", "可向有管辖权的行政机关申请处理"),
+    ("before_authority", "纠纷已进入诉讼程序", "由受理案件的人民法院依法处理"),
+]
 REASONS = {
-    "decline": ["被申请人拒绝调解", "不属于本调解组织受理范围", "纠纷已进入诉讼程序"],
     "fail": ["双方分歧较大，无法达成协议", "被申请人拒绝调解", "调解期限届满未达成协议"],
     "withdraw": ["申请人撤回调解申请", "双方已自行和解"],
     "reassign": ["调解员回避", "工作量调整"],
@@ -175,7 +180,8 @@ class Path:
         roll = rng.random()
         if roll < 0.04:
             on = self.received + days(between(rng, 0, 5))
-            if self.step("decline", State.DECLINED, on, reason=choice(rng, reason["decline"])):
+            ground, why, advice = choice(rng, DECLINES)
+            if self.step("decline", State.DECLINED, on, reason=why, ground=ground, advice=advice):
                 self.conclude(Outcome.DECLINED, on)
             return
         if roll < 0.05:
@@ -259,7 +265,8 @@ class Path:
                 return
             self.conclude(Outcome.FAILURE, end)
             refer = 0.7 if self.channel in COURT_CHANNELS else 0.3
-            if rng.random() < refer:
+            # An entrusted case's failure goes back to the trial court: it is never referred.
+            if self.channel != Channel.COURT_ENTRUSTED and rng.random() < refer:
                 court_id = self.court_id or choice(rng, self.maker.world.courts)[0]
                 on = end + days(between(rng, 1, 10))
                 if not self.step("refer_to_court", State.REFERRED, on, court=court_id):
@@ -273,7 +280,8 @@ class Path:
         self.signed_at = end
         self.conclude(Outcome.SUCCESS, end)
         confirm = 0.5 if self.channel in COURT_CHANNELS else 0.12
-        if rng.random() < confirm:
+        # An entrusted case's agreement goes back to the trial court: it is never confirmed.
+        if self.channel != Channel.COURT_ENTRUSTED and rng.random() < confirm:
             court_id = self.court_id or choice(rng, self.maker.world.courts)[0]
             on = end + days(between(rng, 1, self.maker.confirmation_window - 2))
             if not self.step("apply_confirmation", State.CONFIRMING, on, court=court_id):

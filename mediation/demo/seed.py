@@ -55,6 +55,7 @@ BODIES = [
     {
         "key": "medical",
         "name": "南昌市东湖区医疗纠纷人民调解委员会",
+        "short_name": "东湖医调",
         "kind": BodyKind.PEOPLES_COMMITTEE,
         "track": Track.PEOPLE,
         "region": "江西省南昌市东湖区",
@@ -67,6 +68,7 @@ BODIES = [
     {
         "key": "traffic",
         "name": "南昌市公安局交通管理局东湖大队",
+        "short_name": "东湖交警调",
         "kind": BodyKind.ADMINISTRATIVE,
         "track": Track.ADMINISTRATIVE,
         "region": "江西省南昌市东湖区",
@@ -79,6 +81,7 @@ BODIES = [
     {
         "key": "invited",
         "name": "东湖区诉调对接特邀调解中心",
+        "short_name": "东湖特邀调",
         "kind": BodyKind.COURT_INVITED,
         "track": Track.JUDICIAL,
         "region": "江西省南昌市东湖区",
@@ -91,6 +94,7 @@ BODIES = [
     {
         "key": "community",
         "name": "东湖区百花洲街道人民调解委员会",
+        "short_name": "百花洲调",
         "kind": BodyKind.PEOPLES_COMMITTEE,
         "track": Track.PEOPLE,
         "region": "江西省南昌市东湖区百花洲街道",
@@ -170,6 +174,10 @@ class Command(BaseCommand):
         cast = Cast({}, {}, {}, {})
         for number, spec in enumerate(BODIES, start=1):
             fields = {k: v for k, v in spec.items() if k not in ("key", "staff", "mediators")}
+            # Every demo body sits in a district with its basic court (judicial confirmation).
+            fields["court"] = next(
+                (c for c in courts if c.region and c.region == spec.get("region")), courts[0]
+            )
             body, _ = MediationBody.objects.get_or_create(name=spec["name"], defaults=fields)
             bodies[spec["key"]] = body
             (dl, df), (cl, cf) = spec["staff"]
@@ -224,6 +232,11 @@ class Command(BaseCommand):
             received = today - datetime.timedelta(days=age)
             start = timezone.make_aware(datetime.datetime.combine(received, datetime.time(9, 30)))
             channel = court_channel(number)
+            if channel == Channel.COURT_ENTRUSTED and {"apply_confirmation", "refer_to_court"} & {
+                step.partition(":")[0] for step in path
+            }:
+                # An entrusted case goes back to the trial court: never confirmed nor referred.
+                channel = Channel.COURT_DELEGATED
             if channel is None:
                 dispute = services.register_dispute(
                     actor=cast.clerks[scenario["body"].pk],

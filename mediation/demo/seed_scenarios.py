@@ -12,14 +12,16 @@ from typing import Any
 
 from django.utils import timezone
 
+from courts import consents
 from courts import services as court_services
-from courts.models import OUTBOUND_KINDS, Court, Referral, ReferralKind
+from courts.models import OUTBOUND_KINDS, ConsentMethod, Court, Referral, ReferralKind
 from documents import services as document_services
 from documents.models import Schedule
 from mediation.cases import services
 from mediation.cases.models import Dispute, MediationBody, Mediator
+from mediation.cases.preparers import confirmation_court_required
 from mediation.demo import people
-from mediation.kernel.choices import Category, Channel, State
+from mediation.kernel.choices import Category, Channel, FamilyMatter, State
 from parties.models import OrganizationType, PartyRole
 from parties.services import PartyInput
 
@@ -162,8 +164,27 @@ def walk(
         name, _, value = step.partition(":")
         if name == "draft_agreement":
             _write_agreement(dispute, mediator, at, rng)
+        if name == "apply_confirmation":
+            _consent_to_confirmation(dispute, mediator, at)
         actor, data = _actor_and_data(name, value, dispute, mediator, cast, courts, rng)
         services.take_transition(actor=actor, dispute_id=dispute.pk, name=name, data=data, at=at)
+
+
+def _consent_to_confirmation(dispute: Dispute, mediator: Mediator, at: datetime.datetime) -> None:
+    """The parties apply jointly: each applicant and respondent consents before the mediator.
+    A family case states its matter first (support: confirmable, unlike status matters)."""
+    if dispute.category == Category.FAMILY and not dispute.family_matter:
+        Dispute.objects.filter(pk=dispute.pk).update(family_matter=FamilyMatter.SUPPORT)
+    for row in consents.consent_rows(dispute):
+        if row.consent is None:
+            consents.record_confirmation_consent(
+                actor=mediator.user,
+                dispute_id=dispute.pk,
+                party=row.party.pk,
+                method=ConsentMethod.IN_PERSON,
+                at=at - datetime.timedelta(minutes=30),
+            )
+    dispute.refresh_from_db()
 
 
 def _write_agreement(
@@ -264,7 +285,11 @@ def _actor_and_data(
         case "accept":
             return cast.clerks[body_id], {}
         case "decline":
-            return cast.directors[body_id], {"reason": "被申请人明确拒绝调解"}
+            return cast.directors[body_id], {
+                "ground": "respondent_refuses",
+                "reason": "被申请人明确拒绝调解",
+                "advice": "可依法向人民法院提起诉讼",
+            }
         case "assign":
             return cast.directors[body_id], {"mediator": mediator.pk}
         case "start":
@@ -272,7 +297,9 @@ def _actor_and_data(
         case "draft_agreement":
             return mediator.user, {}
         case "apply_confirmation":
-            return mediator.user, {"court": court.pk}
+            # The court with jurisdiction: the delegating court, or the body's basic court.
+            required, _why = confirmation_court_required(dispute)
+            return mediator.user, {"court": (required or court).pk}
         case "fail":
             return mediator.user, {"reason": "双方分歧较大，经多次调解未能达成协议"}
         case "refer_to_court":

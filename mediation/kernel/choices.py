@@ -35,6 +35,25 @@ class Channel(models.TextChoices):
 COURT_CHANNELS = frozenset({Channel.COURT_DELEGATED, Channel.COURT_ENTRUSTED})
 
 
+class FamilyMatter(models.TextChoices):
+    """What a marriage and family case is about. Status matters (婚姻、收养、亲子关系) are for the
+    courts alone and cannot be judicially confirmed (the SPC's 2011 rules on confirmation)."""
+
+    MARRIAGE_STATUS = "marriage_status", _("Status of a marriage (divorce, validity)")
+    ADOPTION_STATUS = "adoption_status", _("Status of an adoption")
+    PARENTAGE_STATUS = "parentage_status", _("Parentage")
+    PROPERTY = "property", _("Family property")
+    SUPPORT = "support", _("Support and maintenance")
+    INHERITANCE = "inheritance", _("Inheritance")
+    CUSTODY = "custody", _("Custody and visiting")
+    OTHER = "other", _("Other family matter")
+
+
+FAMILY_STATUS_MATTERS = frozenset(
+    {FamilyMatter.MARRIAGE_STATUS, FamilyMatter.ADOPTION_STATUS, FamilyMatter.PARENTAGE_STATUS}
+)
+
+
 class BodyKind(models.TextChoices):
     PEOPLES_COMMITTEE = "peoples_committee", _("People's mediation committee")
     ADMINISTRATIVE = "administrative", _("Administrative body")
@@ -76,6 +95,20 @@ class Outcome(models.TextChoices):
     FAILURE = "failure", _("Failure")
     WITHDRAWN = "withdrawn", _("Withdrawn")
     DECLINED = "declined", _("Declined")
+
+
+class DeclineGround(models.TextChoices):
+    """Why a body does not take a case (不予受理): the notice states the ground and where the
+    applicant can go instead."""
+
+    RESPONDENT_REFUSES = "respondent_refuses", _("The other party refuses mediation")
+    OUTSIDE_REMIT = "outside_remit", _("Outside this body's remit")
+    BEFORE_AUTHORITY = (
+        "before_authority",
+        _("Already before a court or an administrative authority"),
+    )
+    NOT_CIVIL = "not_civil", _("Not a civil dispute")
+    OTHER = "other", _("Other")
 
 
 class CloseOutcome(models.TextChoices):

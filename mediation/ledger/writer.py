@@ -146,6 +146,8 @@ def _dispute_values(
         deadline, due_soon_on = deadline_dates(row.accepted, body.deadline_days_for(row.category))
     return {
         "reference": row.reference,
+        # A ledger's numbers are the body's own (东湖医调〔2024〕0001号): kept as printed.
+        "case_number": row.reference,
         "category": row.category,
         "channel": row.channel,
         "track": row.track or body.track,

@@ -464,31 +464,35 @@ class SignatureForm(forms.Form):
         required=False,
         widget=forms.TextInput(attrs={"autocomplete": "off"}),
     )
+    # The drawing, as a PNG data URI. A page refused for another field sends it back in this
+    # field, and static/js/signature.js draws it on the pad again.
     image = forms.CharField(required=False, widget=forms.HiddenInput(attrs={"data-image": ""}))
+    # An organisation signs through a named person and its seal (asked for organisations only).
+    representative_role = forms.CharField(
+        label=_("Signs for the organisation as"),
+        max_length=100,
+        required=False,
+        help_text=_("e.g. 法定代表人, 理赔经办人"),
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
+    seal_affixed = forms.BooleanField(label=_("The organisation's seal is affixed"), required=False)
 
-    def __init__(self, *args: Any, signers: list[CaseParty], **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, signers: list[CaseParty], organization: bool = False, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.fields["signer"].choices = [
             (cp.pk, f"{cp.party.name} ({cp.get_role_display()})") for cp in signers
         ]
+        self.organization = organization
+        if organization:
+            self.fields["signer_name"].label = _("Name of the person who signs for it")
+        else:
+            del self.fields["representative_role"]
+            del self.fields["seal_affixed"]
 
     def clean_image(self) -> bytes:
-        value = self.cleaned_data.get("image") or ""
-        if not value:
-            return b""
-        limit = settings.FENGQIAO_SIGNATURE_IMAGE_MAX_BYTES
-        if len(value) > limit * 4 // 3 + 100:
-            raise ValidationError(
-                _("The signature image is too large (at most %(kb)d KB).") % {"kb": limit // 1024}
-            )
-        if value.startswith("data:"):
-            header, _sep, value = value.partition(",")
-            if ";base64" not in header:
-                raise ValidationError(_("Send the image base64-encoded."))
-        try:
-            return base64.b64decode(value, validate=True)
-        except (binascii.Error, ValueError) as exc:
-            raise ValidationError(_("The image is not valid base64.")) from exc
+        return _drawn_image(self.cleaned_data.get("image") or "")
 
     def add_service_errors(self, exc: ValidationError) -> None:
         if not hasattr(exc, "error_dict"):
@@ -496,6 +500,42 @@ class SignatureForm(forms.Form):
             return
         for field, messages in exc.message_dict.items():
             self.add_error(field if field in self.fields else None, messages)
+
+
+class MediatorSignatureForm(forms.Form):
+    """The mediator's own signature, last: typed name and drawing, as the parties sign."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    signer_name = forms.CharField(
+        label=_("Your name, as the body records it"),
+        max_length=200,
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
+    image = forms.CharField(required=False, widget=forms.HiddenInput(attrs={"data-image": ""}))
+
+    def clean_image(self) -> bytes:
+        return _drawn_image(self.cleaned_data.get("image") or "")
+
+    add_service_errors = SignatureForm.add_service_errors
+
+
+def _drawn_image(value: str) -> bytes:
+    """The drawn signature sent as a data URI (or bare base64), decoded; the service checks it."""
+    if not value:
+        return b""
+    limit = settings.FENGQIAO_SIGNATURE_IMAGE_MAX_BYTES
+    if len(value) > limit * 4 // 3 + 100:
+        raise ValidationError(
+            _("The signature image is too large (at most %(kb)d KB).") % {"kb": limit // 1024}
+        )
+    if value.startswith("data:"):
+        header, _sep, value = value.partition(",")
+        if ";base64" not in header:
+            raise ValidationError(_("Send the image base64-encoded."))
+    try:
+        return base64.b64decode(value, validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise ValidationError(_("The image is not valid base64.")) from exc
 
 
 class SessionOutcomeForm(forms.Form):

@@ -24,14 +24,20 @@ from config.observability import client_address
 from documents import selectors as document_selectors
 from documents import services as document_services
 from documents.models import Agreement
-from documents.services import EDITABLE_STATES, SignatureInput
+from documents.services import EDITABLE_STATES, MediatorSignatureInput, SignatureInput
 from documents.signatories import SignatoryStatus, signing_status
 from mediation.cases.models import Dispute
 from mediation.kernel.choices import State
 from mediation.kernel.exceptions import Conflict, Forbidden, ServiceError
 from mediation.kernel.roles import scope_of
-from mediation.workbench.agreement_forms import AgreementEditor, SignatureForm, yuan
+from mediation.workbench.agreement_forms import (
+    AgreementEditor,
+    MediatorSignatureForm,
+    SignatureForm,
+    yuan,
+)
 from mediation.workbench.case_views import get_case
+from parties.models import PartyKind
 
 # --- the editor ----------------------------------------------------------------------------------
 
@@ -119,17 +125,25 @@ def _signing_rows(
     rows = []
     for status in statuses:
         form = None
-        if may_collect and status.signature is None:
+        if may_collect and status.signature is None and status.signers:
             if failed is not None and failed.data.get("signatory") == str(status.party.pk):
                 form = failed
             else:
                 form = SignatureForm(
                     auto_id=f"id_s{status.party.pk}_%s",
                     signers=status.signers,
+                    organization=_is_organization(status),
                     initial={"signatory": status.party.pk, "version": version},
                 )
         rows.append({"status": status, "form": form})
     return rows
+
+
+def _is_organization(status: SignatoryStatus) -> bool:
+    return status.party.party.kind == PartyKind.ORGANIZATION
+
+
+MEDIATOR = "mediator"  # the `signatory` the mediator's own signature form posts
 
 
 def _signing_page(
@@ -137,6 +151,7 @@ def _signing_page(
     dispute: Dispute,
     *,
     failed: SignatureForm | None = None,
+    failed_mediator: MediatorSignatureForm | None = None,
     error: ServiceError | None = None,
     status: int = 200,
 ) -> HttpResponse:
@@ -152,11 +167,25 @@ def _signing_page(
     if dispute.state not in (State.MEDIATING, State.AGREED) and dispute.signed_at is not None:
         url = reverse("api-document-pdf", args=[dispute.pk, "agreement"])
         documents = [{"url": url, "lang": "zh-hans"}, {"url": f"{url}?lang=en", "lang": "en"}]
+    # Every party has signed: the agreement waits for the mediator's own signature.
+    awaiting_mediator = (
+        dispute.state == State.AGREED
+        and bool(statuses)
+        and all(s.signature is not None for s in statuses)
+    )
+    mediator_form = None
+    if awaiting_mediator and may_collect:
+        mediator_form = failed_mediator or MediatorSignatureForm(
+            auto_id="id_mediator_%s", initial={"version": version}
+        )
     context = {
         "dispute": dispute,
         "agreement": current,
         "rows": _signing_rows(statuses, version, may_collect, failed),
         "may_collect": may_collect,
+        "awaiting_mediator": awaiting_mediator,
+        "mediator_form": mediator_form,
+        "mediator_signatory": MEDIATOR,
         "error": error,
         "documents": documents,
         "total": yuan(current.total) if current is not None else "",
@@ -172,6 +201,8 @@ def signing(request: HttpRequest, pk: int) -> HttpResponse:
     dispute = get_case(request.user, pk)
     if request.method != "POST":
         return _signing_page(request, dispute)
+    if request.POST.get("signatory") == MEDIATOR:
+        return _mediator_signs(request, dispute)
     statuses = {s.party.pk: s for s in signing_status(dispute)}
     try:
         signatory = int(request.POST.get("signatory", ""))
@@ -181,7 +212,12 @@ def signing(request: HttpRequest, pk: int) -> HttpResponse:
     if status is None:
         refused = ServiceError(_("This person is not a signatory of the agreement."))
         return _signing_page(request, dispute, error=refused, status=400)
-    form = SignatureForm(request.POST, auto_id=f"id_s{signatory}_%s", signers=status.signers)
+    form = SignatureForm(
+        request.POST,
+        auto_id=f"id_s{signatory}_%s",
+        signers=status.signers,
+        organization=_is_organization(status),
+    )
     if not form.is_valid():
         return _signing_page(request, dispute, failed=form, status=400)
     data = form.cleaned_data
@@ -196,6 +232,8 @@ def signing(request: HttpRequest, pk: int) -> HttpResponse:
                 signer_name=data.get("signer_name") or "",
                 image=data["image"],
                 version=data["version"],
+                representative_role=data.get("representative_role") or "",
+                seal_affixed=bool(data.get("seal_affixed")),
             ),
             ip=client_address(request) or None,
         )
@@ -206,11 +244,44 @@ def signing(request: HttpRequest, pk: int) -> HttpResponse:
         fresh = get_case(request.user, pk)
         return _signing_page(request, fresh, error=exc, status=exc.status_code)
     if result.completed:
-        messages.success(request, _("Everyone has signed: the agreement has taken effect."))
+        messages.success(
+            request,
+            _("Every party has signed: the agreement now waits for the mediator's signature."),
+        )
     else:
         messages.success(
             request,
             _("The signature of %(name)s has been recorded.")
             % {"name": result.signature.signatory.party.name},
         )
+    return HttpResponseRedirect(reverse("workbench:signing", args=[dispute.pk]), status=303)
+
+
+def _mediator_signs(request: HttpRequest, dispute: Dispute) -> HttpResponse:
+    """The mediator's own signature: with it the agreement takes effect under the body's seal."""
+    form = MediatorSignatureForm(request.POST, auto_id="id_mediator_%s")
+    if not form.is_valid():
+        return _signing_page(request, dispute, failed_mediator=form, status=400)
+    data = form.cleaned_data
+    try:
+        document_services.record_mediator_signature(
+            actor=request.user,
+            dispute_id=dispute.pk,
+            data=MediatorSignatureInput(
+                signer_name=data["signer_name"], image=data["image"], version=data["version"]
+            ),
+            ip=client_address(request) or None,
+        )
+    except ValidationError as exc:
+        form.add_service_errors(exc)
+        return _signing_page(request, dispute, failed_mediator=form, status=400)
+    except ServiceError as exc:
+        if isinstance(exc, Forbidden):
+            raise
+        fresh = get_case(request.user, dispute.pk)
+        return _signing_page(request, fresh, error=exc, status=exc.status_code)
+    messages.success(
+        request,
+        _("You have signed and the body's seal is applied: the agreement has taken effect."),
+    )
     return HttpResponseRedirect(reverse("workbench:signing", args=[dispute.pk]), status=303)

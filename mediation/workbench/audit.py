@@ -133,3 +133,34 @@ def audit_entries(body_id: int | None, *, limit: int = 100) -> list[AuditEntry]:
             )
         )
     return entries
+
+
+def party_history(party: Party, *, limit: int = 50) -> list[AuditEntry]:
+    """Who changed which particular of one of the body's records, and when, newest first."""
+    records = list(
+        Party.history.filter(id=party.pk)
+        .select_related("history_user")
+        .order_by("-history_date", "-history_id")[:limit]
+    )
+    previous = _previous([record for record in records if record.history_type == "~"])
+    entries = []
+    for record in records:
+        changes = [
+            # The field's name in the reader's language: this list is read by clerks.
+            Change(str(Party._meta.get_field(c.field).verbose_name), c.old, c.new)
+            for c in _changes(record, previous.get(record.history_id))
+        ]
+        if record.history_type == "~" and not changes:
+            continue
+        entries.append(
+            AuditEntry(
+                at=record.history_date,
+                who=_who(record),
+                what="party",
+                label=record.name,
+                dispute_id=None,
+                kind=str(KINDS.get(record.history_type, record.history_type)),
+                changes=changes,
+            )
+        )
+    return entries

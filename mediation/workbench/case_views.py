@@ -24,7 +24,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
 from config.formtokens import one_submission
+from courts import consents
 from courts import selectors as court_selectors
+from courts.models import ConsentMethod
 from documents import selectors as document_selectors
 from documents.generation import available_kinds
 from documents.models import DocumentKind
@@ -40,6 +42,7 @@ from mediation.kernel.presentation import LogRow, log_row, step_forms
 from mediation.kernel.roles import scope_of
 from mediation.workbench.agreement_forms import SessionForm, SessionOutcomeForm
 from mediation.workbench.common import deadline_status
+from mediation.workbench.consent_rows import mediation_consent_context, rights_notice_context
 from mediation.workbench.forms import TransitionForm, page_step
 from parties.presentation import case_party_rows
 
@@ -184,6 +187,21 @@ def _actions(
     return actions, stray
 
 
+def _confirmation(user: Any, dispute: Dispute) -> dict[str, Any] | None:
+    """The joint application for judicial confirmation: who has consented and who has not;
+    None before the agreement takes effect, when nobody has consented."""
+    history = consents.consent_history(dispute)
+    if dispute.state != State.SIGNED and not history:
+        return None
+    scope = scope_of(user)
+    return {
+        "rows": consents.consent_rows(dispute),
+        "history": history,
+        "may_record": dispute.state == State.SIGNED
+        and (scope.is_superuser or scope.is_mediator(dispute.mediator_id)),
+    }
+
+
 def _case_response(
     request: HttpRequest,
     dispute: Dispute,
@@ -234,6 +252,9 @@ def _case_response(
         "session_open": session_form is not None and session_form.is_bound,
         "may_edit_agreement": is_mediator and dispute.state in EDITABLE_STATES,
         "may_collect_signatures": is_mediator and dispute.state == State.AGREED,
+        "confirmation": _confirmation(request.user, dispute),
+        "mediation_consent": mediation_consent_context(request.user, dispute),
+        "rights_notice": rights_notice_context(request.user, dispute),
     }
     return render(request, "mediation/case.html", context, status=status)
 
@@ -282,6 +303,38 @@ def transition(request: HttpRequest, pk: int, name: str) -> HttpResponse:
         return _case_response(request, fresh, error=exc, status=exc.status_code)
     messages.success(
         request, _("“%(action)s” has been recorded.") % {"action": services.transition_label(name)}
+    )
+    return HttpResponseRedirect(reverse("workbench:case", args=[dispute.pk]), status=303)
+
+
+@login_required
+@require_POST
+@one_submission
+def record_confirmation_consent(request: HttpRequest, pk: int) -> HttpResponse:
+    """The mediator records one party's consent given in person to the joint application for
+    judicial confirmation (not a transition: the case stays signed); the page again on any
+    refusal."""
+    dispute = get_case(request.user, pk)
+    try:
+        consent = consents.record_confirmation_consent(
+            actor=request.user,
+            dispute_id=dispute.pk,
+            party=request.POST.get("party"),
+            given_by=request.POST.get("given_by") or None,
+            method=ConsentMethod.IN_PERSON,
+        )
+    except ValidationError as exc:
+        error = ServiceError(
+            _("The consent was not recorded."),
+            details=[str(m) for field in exc.message_dict.values() for m in field],
+        )
+        return _case_response(request, dispute, error=error, status=400)
+    except (Conflict, Forbidden) as exc:
+        fresh = get_case(request.user, pk)
+        return _case_response(request, fresh, error=exc, status=exc.status_code)
+    messages.success(
+        request,
+        _("The consent of %(name)s has been recorded.") % {"name": consent.party.party.name},
     )
     return HttpResponseRedirect(reverse("workbench:case", args=[dispute.pk]), status=303)
 

@@ -29,10 +29,19 @@ from mediation.kernel.choices import (
     Category,
     Channel,
     CloseOutcome,
+    DeclineGround,
     State,
     Track,
 )
-from parties.models import CaseParty, IdType, OrganizationType, PartyKind, PartyRole
+from parties.models import (
+    ETHNICITY_CHOICES,
+    CaseParty,
+    IdType,
+    OrganizationType,
+    PartyKind,
+    PartyRole,
+    Sex,
+)
 from parties.services import PartyInput, build_party
 
 BLANK = [("", "---------")]
@@ -187,7 +196,10 @@ class QueueFilterForm(forms.Form):
         if text:
             by_party = CaseParty.objects.filter(party__name__icontains=text).values("dispute_id")
             disputes = disputes.filter(
-                Q(reference__icontains=text) | Q(title__icontains=text) | Q(pk__in=by_party)
+                Q(reference__icontains=text)
+                | Q(case_number__icontains=text)
+                | Q(title__icontains=text)
+                | Q(pk__in=by_party)
             )
         return disputes
 
@@ -251,6 +263,34 @@ def _outcome_field(spec: Input, dispute: Dispute) -> forms.Field:
     )
 
 
+def _ground_field(spec: Input, dispute: Dispute) -> forms.Field:
+    return forms.ChoiceField(label=spec.page_label, choices=BLANK + list(DeclineGround.choices))
+
+
+def _advice_field(spec: Input, dispute: Dispute) -> forms.Field:
+    # Required by the service, which says so next to the field; the attribute spares a round trip.
+    return forms.CharField(
+        label=spec.page_label,
+        required=False,
+        max_length=500,
+        help_text=_("E.g. the people's court, the competent authority, another committee."),
+        widget=forms.TextInput(attrs={"required": True, "maxlength": 500}),
+    )
+
+
+def _content_field(spec: Input, dispute: Dispute) -> forms.Field:
+    return forms.CharField(
+        label=spec.page_label,
+        required=False,
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 3, "required": True, "maxlength": 4000}),
+    )
+
+
+def _assent_field(spec: Input, dispute: Dispute) -> forms.Field:
+    return forms.BooleanField(label=spec.page_label, required=False)
+
+
 def _reason_input(spec: Input, dispute: Dispute) -> forms.Field:
     return _reason_field(spec.page_label, required_in_page=spec.required)
 
@@ -258,6 +298,11 @@ def _reason_input(spec: Input, dispute: Dispute) -> forms.Field:
 # The page's field for each input a transition can take (`mediation.cases.workflow.Input`).
 PAGE_FIELDS: dict[str, Callable[[Input, Dispute], forms.Field]] = {
     "reason": _reason_input,
+    "ground": _ground_field,
+    "content": _content_field,
+    "performance": _content_field,
+    "assent": _assent_field,
+    "advice": _advice_field,
     "mediator": _mediator_field,
     "track": _track_field,
     "terms": _terms_field,
@@ -294,8 +339,8 @@ class TransitionForm(ErrorMappingMixin, forms.Form):
 
 
 def page_step(name: str) -> Step | None:
-    """The step of a transition offered on the page; None for the system's own (the last
-    signature takes `sign`) and for unknown names."""
+    """The step of a transition offered on the page; None for those another service takes (the
+    mediator's signature takes `sign`) and for unknown names."""
     found = STEPS.get(name)
     return found if found is not None and not found.system else None
 
@@ -352,6 +397,23 @@ class DisputeRegistrationForm(ErrorMappingMixin, forms.Form):
         )
 
 
+# What a page may write on a party's record; `kind` is chosen once, at registration.
+PARTICULAR_FIELDS = (
+    "name",
+    "id_type",
+    "id_number",
+    "phone",
+    "organization_type",
+    "sex",
+    "birth_date",
+    "ethnicity",
+    "occupation",
+    "address",
+    "legal_representative",
+    "legal_representative_title",
+)
+
+
 class PartyForm(ErrorMappingMixin, forms.Form):
     """One party of a registration, checked by the model as the API checks it."""
 
@@ -370,18 +432,50 @@ class PartyForm(ErrorMappingMixin, forms.Form):
         required=False,
         help_text=_("Agents and guardians only: the number of a party listed above."),
     )
+    # The particulars of People's Mediation Law art. 29 (parties.models.Party).
+    sex = forms.ChoiceField(
+        label=_("Sex"),
+        choices=BLANK + Sex.choices,
+        required=False,
+        help_text=_("Read from a resident ID number; confirm it with the party."),
+    )
+    birth_date = forms.DateField(
+        label=_("Date of birth"),
+        required=False,
+        widget=_date_widget(),
+        help_text=_("Read from a resident ID number; confirm it with the party."),
+    )
+    ethnicity = forms.ChoiceField(
+        label=_("Ethnicity"), choices=BLANK + ETHNICITY_CHOICES, required=False
+    )
+    occupation = forms.CharField(label=_("Occupation or employer"), max_length=100, required=False)
+    address = forms.CharField(
+        label=_("Address"),
+        max_length=200,
+        required=False,
+        help_text=_("A person's domicile or residence; an organization's registered address."),
+    )
+    legal_representative = forms.CharField(
+        label=_("Legal representative"), max_length=100, required=False
+    )
+    legal_representative_title = forms.CharField(
+        label=_("Their title"), max_length=50, required=False
+    )
+
+    def particulars(self) -> dict[str, Any]:
+        """The record's particulars as typed (blank where left blank)."""
+        data = self.cleaned_data
+        values: dict[str, Any] = {name: data.get(name) or "" for name in PARTICULAR_FIELDS}
+        values["birth_date"] = data.get("birth_date")
+        return values
 
     def party_input(self, represents: int | None = None) -> PartyInput:
         data = self.cleaned_data
         return PartyInput(
             role=data["role"],
             kind=data["kind"],
-            name=data["name"],
-            id_type=data.get("id_type") or "",
-            id_number=data.get("id_number") or "",
-            phone=data.get("phone") or "",
-            organization_type=data.get("organization_type") or "",
             represents=represents,
+            **self.particulars(),
         )
 
     def clean(self) -> dict[str, Any]:

@@ -4,7 +4,9 @@ from mediation.ledger import views as ledger_views
 from mediation.workbench import (
     agreement_views,
     case_views,
+    consent_views,
     overview_views,
+    party_views,
     queue_views,
     registration_views,
 )
@@ -26,6 +28,27 @@ urlpatterns = [
     path("<int:pk>/transitions/<slug:name>/", case_views.transition, name="transition"),
     path("<int:pk>/sessions/", case_views.schedule_session, name="sessions"),
     path("<int:pk>/sessions/<int:session_id>/", case_views.record_session, name="session"),
+    path("<int:pk>/parties/<int:case_party_id>/", party_views.party, name="party"),
+    path(
+        "<int:pk>/parties/<int:case_party_id>/remove/",
+        party_views.remove_party,
+        name="party_remove",
+    ),
+    path(
+        "<int:pk>/confirmation-consents/",
+        case_views.record_confirmation_consent,
+        name="confirmation_consent",
+    ),
+    path(
+        "<int:pk>/mediation-consents/",
+        consent_views.record_mediation_consent,
+        name="mediation_consent",
+    ),
+    path(
+        "<int:pk>/rights-acknowledgements/",
+        consent_views.record_rights_acknowledgement,
+        name="rights_acknowledgement",
+    ),
     path("<int:pk>/agreement/", agreement_views.agreement, name="agreement"),
     path("<int:pk>/agreement/sign/", agreement_views.signing, name="signing"),
 ]

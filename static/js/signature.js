@@ -1,5 +1,7 @@
 // Signature pads: draw with a finger, a pen or the mouse (pointer events); on submit the drawing
-// goes as a PNG data URI in the form's hidden image field.
+// goes as a PNG data URI in the form's hidden image field. A page refused for another field (a
+// name mistyped, a role left out) comes back with that data URI in the field: it is drawn on the
+// pad again, so the signer need not sign twice.
 (function () {
   "use strict";
   document.querySelectorAll("form[data-sign-form]").forEach(function (form) {
@@ -14,6 +16,16 @@
     context.lineJoin = "round";
     context.strokeStyle = "#111";
     canvas.style.touchAction = "none";
+
+    if (/^data:image\/png;base64,/.test(field.value)) {
+      var kept = new Image();
+      kept.onload = function () {
+        context.drawImage(kept, 0, 0, canvas.width, canvas.height);
+        drawn = true;
+        canvas.setAttribute("data-restored", "");
+      };
+      kept.src = field.value;
+    }
 
     function point(event) {
       var box = canvas.getBoundingClientRect();
@@ -48,6 +60,7 @@
       context.clearRect(0, 0, canvas.width, canvas.height);
       drawn = false;
       field.value = "";
+      canvas.removeAttribute("data-restored");
     });
     form.addEventListener("submit", function () {
       field.value = drawn ? canvas.toDataURL("image/png") : "";

@@ -143,6 +143,7 @@ class Scene:
         # to the body's staff).
         self.names: list[str] = []
         self.numbers: list[str] = []
+        self.numbers_of: dict[int, list[str]] = {}  # by case
 
     def _once(self, key: str, side: str, make: Callable[[], Any]) -> Any:
         if (key, side) not in self._made:
@@ -164,7 +165,9 @@ class Scene:
         else:
             party = f.PartyFactory(name=name)
         self.names.append(party.name)
-        self.numbers += [n for n in (party.id_number, party.phone) if n]
+        numbers = [n for n in (party.id_number, party.phone) if n]
+        self.numbers += numbers
+        self.numbers_of.setdefault(dispute.pk, []).extend(numbers)
         return f.CasePartyFactory(dispute=dispute, party=party, role=role)
 
     def _dispute(self, side: str, state: str, **fields: Any) -> Dispute:
@@ -285,6 +288,39 @@ class Scene:
     def both_cases(self) -> None:
         self.case(OWN)
         self.case(OTHER)
+
+    def cases_signed(self) -> None:
+        # The agreement in effect: the parties may consent to apply for judicial confirmation.
+        for side in (OWN, OTHER):
+            Dispute.objects.filter(pk=self.case(side).pk).update(
+                state="signed", signed_at=TODAY, concluded_at=TODAY, outcome="success"
+            )
+
+    def agent(self, side: str) -> CaseParty:
+        """An agent of the case's respondent (for recording a power of attorney)."""
+
+        def make() -> CaseParty:
+            dispute = self.case(side)
+            respondent = dispute.case_parties.get(role=PartyRole.RESPONDENT)
+            return f.CasePartyFactory(dispute=dispute, role=PartyRole.AGENT, represents=respondent)
+
+        return self._once("agent", side, make)
+
+    def consent_code(self, side: str) -> str:
+        """A code the applicant asked for to consent to applying for judicial confirmation."""
+
+        def make() -> str:
+            applicant = self.applicant(side)
+            OneTimeCode.objects.create(
+                user=self.world.party_user,
+                purpose=f"confirm:{applicant.dispute_id}:p{applicant.pk}:by{applicant.pk}",
+                phone=applicant.party.phone,
+                code_hash=make_password(CODE),
+                expires_at=timezone.now() + datetime.timedelta(minutes=5),
+            )
+            return CODE
+
+        return self._once("consent_code", side, make)
 
     def cases_in_mediation(self) -> None:
         # The agreement is edited while mediating (an agreed one only after `revise`).
@@ -449,11 +485,18 @@ def rates_in_scope(s: Scene, row: Row, response: Any) -> None:
 
 def nothing_personal_for_outsiders(s: Scene, row: Row, response: Any) -> None:
     """On every answer: courts and parties see ID and phone numbers masked (docs/decisions.md,
-    "Who sees personal numbers"); the analyst sees no party at all (SPEC §1 "no personal data").
+    "Who sees personal numbers") — but a court sees in full the parties of a case whose referral
+    it has received (SPEC §1); the analyst sees no party at all (SPEC §1 "no personal data").
     A mediator's calendar feed is the mediator's, whoever holds its secret address."""
     text = _text(response)
     if row.role in (COURT, PARTY):
-        leaked = [number for number in s.numbers if number in text]
+        held: set[str] = set()
+        if row.role == COURT:
+            for dispute_id in Referral.objects.filter(
+                court=s.world.court, state__in=("received", "filed", "decided")
+            ).values_list("dispute_id", flat=True):
+                held.update(s.numbers_of.get(dispute_id, []))
+        leaked = [number for number in s.numbers if number in text and number not in held]
         assert not leaked, f"unmasked ID or phone numbers: {leaked}"
     if row.role == ANALYST and row.endpoint.name != "calendar:mediator-feed":
         leaked = [marker for marker in s.names + s.numbers if marker in text]

@@ -4,6 +4,8 @@ case's detail, transitions, parties, sessions (and who reads their minutes) and 
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from tests.authorization.bodies import (
@@ -32,6 +34,7 @@ from tests.authorization.harness import (
     Clients,
     Row,
     Scene,
+    Url,
     api,
     by_endpoint,
     case_api,
@@ -44,6 +47,21 @@ from tests.authorization.harness import (
     run_endpoint,
 )
 from tests.conftest import World
+
+
+def _respondent_api() -> Url:
+    return lambda s, side: (
+        f"/api/v1/disputes/{s.case(side).pk}/parties/{s.case_parties(side)[1]}/"
+    )
+
+
+def _applicant(s: Scene, side: str) -> dict[str, Any]:
+    return {"case_party": s.case_parties(side)[0]}
+
+
+def _respondents_answer(s: Scene, side: str) -> dict[str, Any]:
+    return {"case_party": s.case_parties(side)[1], "answer": "agrees", "channel": "phone"}
+
 
 # --- the table -----------------------------------------------------------------------------------
 
@@ -108,6 +126,49 @@ TABLE: list[Row] = [
     ),
     *matrix(
         api("dispute-parties", "POST", case_api("parties/"), data=third_party_json),
+        **edit_case(201),
+    ),
+    *matrix(
+        api(
+            "dispute-party",
+            "PATCH",
+            _respondent_api(),
+            data=form(occupation="个体工商户", ethnicity="汉族"),
+        ),
+        **edit_case(200),
+    ),
+    *matrix(
+        api(
+            "dispute-party",
+            "DELETE",
+            _respondent_api(),
+        ),
+        # Who may change the parties may try; the case is past acceptance, so it is refused.
+        **edit_case(409),
+    ),
+    *matrix(api("dispute-mediation-consents", "GET", case_api("mediation-consents/")), **SEE_CASE),
+    *matrix(
+        api(
+            "dispute-mediation-consents",
+            "POST",
+            case_api("mediation-consents/"),
+            data=_respondents_answer,
+        ),
+        # The body's clerks and directors record it, before acceptance only: the case is past it.
+        **only(409, (CLERK, DIRECTOR, ADMIN)),
+    ),
+    *matrix(
+        api("dispute-rights-acknowledgements", "GET", case_api("rights-acknowledgements/")),
+        **SEE_CASE,
+    ),
+    *matrix(
+        api(
+            "dispute-rights-acknowledgements",
+            "POST",
+            case_api("rights-acknowledgements/"),
+            data=_applicant,
+        ),
+        # The body's staff on the case, while it is open (the own case is agreed).
         **edit_case(201),
     ),
     *matrix(api("dispute-sessions", "GET", case_api("sessions/")), **SEE_CASE),

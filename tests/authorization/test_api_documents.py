@@ -4,10 +4,19 @@ from __future__ import annotations
 
 import pytest
 
-from tests.authorization.bodies import agreement_json, in_person_json, online_json, signatory
+from documents.models import Agreement, Signature
+from tests.authorization.bodies import (
+    SIGNATURE_IMAGE,
+    agreement_json,
+    in_person_json,
+    online_json,
+    signatory,
+)
 from tests.authorization.expectations import SEE_CASE, only
 from tests.authorization.harness import (
     MEDIATOR,
+    OTHER,
+    OWN,
     PARTY,
     Clients,
     Row,
@@ -19,6 +28,29 @@ from tests.authorization.harness import (
     run_endpoint,
 )
 from tests.conftest import World
+
+
+def parties_signed(s: Scene) -> None:
+    """Every party of both cases has signed: the agreements wait for their mediators."""
+    for side in (OWN, OTHER):
+        agreement = Agreement.objects.get(dispute=s.case(side))
+        version = agreement.versions.get(number=agreement.version)
+        for cp in s.case(side).case_parties.select_related("party"):
+            Signature.objects.create(
+                agreement=agreement,
+                version=version,
+                signatory=cp,
+                signer=cp,
+                signer_name=cp.party.name,
+                method="in_person",
+                user=s.mediator(side).user,
+                text_sha256=version.sha256,
+            )
+
+
+def mediator_signature_json(s: Scene, side: str) -> dict[str, str]:
+    return {"signer_name": s.mediator(side).display_name, "image": SIGNATURE_IMAGE}
+
 
 # --- the table -----------------------------------------------------------------------------------
 
@@ -68,6 +100,17 @@ TABLE: list[Row] = [
             data=signatory,
         ),
         **only(201, (PARTY,)),
+    ),
+    *matrix(
+        api(
+            "api-mediator-signature",
+            "POST",
+            case_api("agreement/mediator-signature/"),
+            data=mediator_signature_json,
+            setup=parties_signed,
+        ),
+        # The case's mediator signs last, in person; no one signs in their place (superuser too).
+        **only(201, (MEDIATOR,)),
     ),
     *matrix(api("api-agreement-preview", "GET", case_api("agreement/preview/")), **SEE_CASE),
     *matrix(api("api-documents", "GET", case_api("documents/")), **SEE_CASE),

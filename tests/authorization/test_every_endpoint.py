@@ -16,6 +16,7 @@ from tests.authorization import test_api_cases as api_cases
 from tests.authorization import test_api_courts_and_reference as api_courts_and_reference
 from tests.authorization import test_api_documents as api_documents
 from tests.authorization import test_api_parties as api_parties
+from tests.authorization import test_confirmation_consents as confirmation_consents
 from tests.authorization import test_pages_calendar_and_dashboard as pages_calendar_and_dashboard
 from tests.authorization import test_pages_court_and_portal as pages_court_and_portal
 from tests.authorization import test_pages_workbench as pages_workbench
@@ -32,6 +33,7 @@ TABLES = (
     pages_workbench.TABLE,
     pages_court_and_portal.TABLE,
     pages_calendar_and_dashboard.TABLE,
+    confirmation_consents.TABLE,
 )
 TABLE: list[Row] = [row for table in TABLES for row in table]
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from tests.authorization.bodies import (
@@ -17,11 +19,13 @@ from tests.authorization.expectations import OUTSIDE_WORKBENCH, WORKBENCH_CASE, 
 from tests.authorization.harness import (
     ADMIN,
     BODY_STAFF,
+    CLERK,
     DIRECTOR,
     MEDIATOR,
     Clients,
     Row,
     Scene,
+    Url,
     by_endpoint,
     case_page,
     everyone,
@@ -33,6 +37,20 @@ from tests.authorization.harness import (
     run_endpoint,
 )
 from tests.conftest import World
+
+
+def _respondent_page(tail: str = "") -> Url:
+    return lambda s, side: f"/cases/{s.case(side).pk}/parties/{s.case_parties(side)[1]}/{tail}"
+
+
+def _respondent_form(s: Scene, side: str) -> dict[str, Any]:
+    respondent = s.case(side).case_parties.select_related("party").get(pk=s.case_parties(side)[1])
+    return {"name": respondent.party.name, "occupation": "个体工商户"}
+
+
+def _answer_form(s: Scene, side: str) -> dict[str, Any]:
+    return {"case_party": s.case_parties(side)[1], "answer": "agrees", "channel": "phone"}
+
 
 # --- the table -----------------------------------------------------------------------------------
 
@@ -165,6 +183,17 @@ TABLE: list[Row] = [
         **everyone((404, 404), anonymous=(302, 302), director=(200, 404), admin=(200, 200)),
     ),
     *matrix(page("workbench:case", "GET", case_page()), **WORKBENCH_CASE),
+    *matrix(page("workbench:party", "GET", _respondent_page()), **WORKBENCH_CASE),
+    *matrix(
+        page("workbench:party", "POST", _respondent_page(), data=_respondent_form),
+        # Changing a case's parties: its body's clerk and director and its own mediator.
+        **only(303, (CLERK, MEDIATOR, DIRECTOR, ADMIN), anon=302, hidden=OUTSIDE_WORKBENCH),
+    ),
+    *matrix(
+        page("workbench:party_remove", "POST", _respondent_page("remove/")),
+        # As above; the case is past acceptance, so those who may are refused.
+        **only(409, (CLERK, MEDIATOR, DIRECTOR, ADMIN), anon=302, hidden=OUTSIDE_WORKBENCH),
+    ),
     *matrix(
         page(
             "workbench:transition",
@@ -183,6 +212,26 @@ TABLE: list[Row] = [
     *matrix(
         page("workbench:sessions", "POST", case_page("sessions/"), data=session_form),
         **only(303, (MEDIATOR, DIRECTOR, ADMIN), anon=302, hidden=OUTSIDE_WORKBENCH),
+    ),
+    *matrix(
+        page(
+            "workbench:mediation_consent",
+            "POST",
+            case_page("mediation-consents/"),
+            data=_answer_form,
+        ),
+        # The body's clerks and directors, before acceptance only: the case is past it.
+        **only(409, (CLERK, DIRECTOR, ADMIN), anon=302, hidden=OUTSIDE_WORKBENCH),
+    ),
+    *matrix(
+        page(
+            "workbench:rights_acknowledgement",
+            "POST",
+            case_page("rights-acknowledgements/"),
+            data=lambda s, side: {"case_party": s.case_parties(side)[0]},
+        ),
+        # The body's staff on the case, while it is open.
+        **only(303, (CLERK, MEDIATOR, DIRECTOR, ADMIN), anon=302, hidden=OUTSIDE_WORKBENCH),
     ),
     *matrix(
         page(

@@ -3,9 +3,9 @@
 A clerk registers it (applicant, respondent, the insurer as third party) and accepts it, a
 director assigns it, and the mediator schedules a session, starts mediation, drafts the agreement
 with two instalments in the editor (the total follows the typing), records the agreement and
-collects every party's drawn signature on the canvas; the last signature makes the case signed
-and the signed PDF downloadable. In Chinese, as the users work; selectors are the pages' own
-names and data attributes.
+collects every party's drawn signature on the canvas (the insurer's by its claims handler), then
+signs as mediator, which makes the case signed and the sealed PDF downloadable. In Chinese, as
+the users work; selectors are the pages' own names and data attributes.
 """
 
 from __future__ import annotations
@@ -179,12 +179,23 @@ def test_a_mediator_takes_a_traffic_case_to_a_signed_agreement(
     # --- every party signs on the mediator's device ---
     page.locator("a[data-collect-signatures]").click()
     expect(page).to_have_url(f"{case_path}agreement/sign/")
-    for cp, name in ((parties[0], APPLICANT), (parties[1], RESPONDENT), (parties[2], INSURER)):
+    for cp, name in ((parties[0], APPLICANT), (parties[1], RESPONDENT), (parties[2], "刘海涛")):
         form = page.locator(f'form[data-sign-form="{cp.pk}"]')
         form.locator('[name="signer_name"]').fill(name)
+        if cp == parties[2]:  # the insurer signs through its claims handler, with its seal
+            form.locator('[name="representative_role"]').fill("理赔经办人")
+            form.locator('[name="seal_affixed"]').check()
         draw(page, form.locator("canvas"))
         form.locator('button[type="submit"]').click()
         expect(page.locator(f'tr[data-signatory="{cp.pk}"] .badge.signed')).to_be_visible()
+    expect(badge(page)).to_have_attribute("data-state", "agreed")
+    expect(page.locator("[data-awaiting-mediator]")).to_contain_text("等待调解员签名")
+
+    # --- the mediator signs last: the seal is applied and the agreement takes effect ---
+    form = page.locator('form[data-sign-form="mediator"]')
+    form.locator('[name="signer_name"]').fill(world.mediator.display_name)
+    draw(page, form.locator("canvas"))
+    form.locator('button[type="submit"]').click()
     expect(badge(page)).to_have_attribute("data-state", "signed")
 
     # --- the signed PDF ---

@@ -1,7 +1,8 @@
 """Journey (b): a party signs in with a one-time code and downloads only their own agreement.
 
 The case is mediated and signed beforehand through the services (the respondent in person on
-the mediator's device, the party online with a code), which stores the signed agreement. The
+the mediator's device, the party online with a code, then the mediator), which stores the
+sealed agreement. The
 party then does in the browser what they would: asks for a code by phone number, types the code
 the SMS brought (read from the in-memory SMS backend, shared with the in-process live server),
 finds only their case with its progress, and downloads the agreement.
@@ -37,7 +38,8 @@ def last_code() -> str:
 
 
 def signed_case(world: World) -> Any:
-    """A mediated case whose agreement both sides have signed; the party signed online."""
+    """A mediated case whose agreement both sides and then the mediator have signed; the party
+    signed online."""
     party = world.party
     party.phone = PHONE
     party.save()
@@ -82,6 +84,12 @@ def signed_case(world: World) -> Any:
         data=documents.SignatureInput(signatory=mine.pk, method="online", code=last_code()),
     )
     assert result.completed
+    # The mediator signs last: the agreement takes effect and is sealed.
+    documents.record_mediator_signature(
+        actor=mediator,
+        dispute_id=dispute.pk,
+        data=documents.MediatorSignatureInput(signer_name=world.mediator.display_name, image=png()),
+    )
     assert Document.objects.filter(dispute=dispute, kind="agreement").exists()
     return dispute
 

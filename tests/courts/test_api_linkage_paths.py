@@ -145,6 +145,8 @@ def test_a_body_that_declines_returns_the_delegation_with_its_reason(world: Worl
         client_for(world.director),
         sent["dispute"]["id"],
         "decline",
+        ground="other",
+        advice="区卫生健康委员会",
         reason="不属于本委员会受理范围",
     )
     assert response.status_code == 200

@@ -245,16 +245,19 @@ def test_a_delegation_is_extended_once_with_every_partys_consent(world: World) -
     assert Dispute.objects.get(pk=case_id).deadline == datetime.date(2026, 12, 22)
 
 
-def test_an_entrustment_is_not_extended(world: World) -> None:
+def test_an_entrustment_is_extended_with_consent_within_its_own_limit(world: World) -> None:
     sent = delegate(world, kind="entrustment", case_number="(2026)赣0102民初77号")
     dispute_step(client_for(world.clerk), sent["dispute"]["id"], "accept")
     parties = list(
         Dispute.objects.get(pk=sent["dispute"]["id"]).case_parties.values_list("pk", flat=True)
     )
-    response = step(
-        client_for(world.director), sent["id"], "extend", days=5, consenting_parties=parties
-    )
-    assert response.status_code == 409
+    director = client_for(world.director)
+    # FENGQIAO_ENTRUSTMENT_EXTENSION_MAX_DAYS: 15 by default.
+    too_long = step(director, sent["id"], "extend", days=20, consenting_parties=parties)
+    assert too_long.status_code == 400 and "days" in too_long.data
+    response = step(director, sent["id"], "extend", days=5, consenting_parties=parties)
+    assert response.status_code == 200, response.data
+    assert response.data["extended_days"] == 5
 
 
 # --- overdue delegations -------------------------------------------------------------------------

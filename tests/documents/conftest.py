@@ -129,9 +129,14 @@ def signed(
     sms: list[tuple[str, str]],
     django_capture_on_commit_callbacks: Any,
 ) -> Case:
-    """The agreed case signed by every signatory, the last online: its agreement is rendered
-    and signed (eager Celery)."""
-    from tests.documents.helpers import online_code, sign, sign_all_but_the_online_signatory
+    """The agreed case signed by every signatory, the last online, then by the mediator: the
+    agreement takes effect and is rendered under the body's seal."""
+    from tests.documents.helpers import (
+        mediator_signs,
+        online_code,
+        sign,
+        sign_all_but_the_online_signatory,
+    )
 
     case = agreed
     sign_all_but_the_online_signatory(world, case)
@@ -142,4 +147,6 @@ def signed(
             client_for(world.party_user), case, signatory=case.online.pk, method="online", code=code
         )
     assert done.status_code == 201, done.data
+    sealed = mediator_signs(world, case)
+    assert sealed.status_code == 201, sealed.data
     return case

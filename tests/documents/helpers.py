@@ -78,14 +78,30 @@ def in_person(world: World, case: Case, signatory: Any, signer: Any, **extra: An
     return sign(client_for(world.mediator.user), case, **data)
 
 
+def mediator_signs(world: World, case: Case, *, user: Any = None, **extra: Any) -> Any:
+    """The assigned mediator's own signature: it makes the agreement take effect, sealed."""
+    data = {"signer_name": world.mediator.display_name, "image": IMAGE, **extra}
+    return client_for(user or world.mediator.user).post(
+        agreement_url(case.dispute, "mediator-signature/"), data, format="json"
+    )
+
+
+# The insurer signs through its claims handler, with the company's seal.
+INSURER_REPRESENTATIVE = {
+    "signer_name": "刘海涛",
+    "representative_role": "理赔经办人",
+    "seal_affixed": True,
+}
+
+
 def sign_all_but_the_online_signatory(world: World, case: Case) -> None:
     """Every signatory of the agreed case signs at the desk, but the one who signs online."""
-    for signatory, signer in [
-        (case.minor, case.guardian),
-        (case.respondent, case.agent),
-        (case.insurer, case.insurer),
+    for signatory, signer, extra in [
+        (case.minor, case.guardian, {}),
+        (case.respondent, case.agent, {}),
+        (case.insurer, case.insurer, INSURER_REPRESENTATIVE),
     ]:
-        answer = in_person(world, case, signatory, signer)
+        answer = in_person(world, case, signatory, signer, **extra)
         assert answer.status_code == 201, answer.data
 
 

@@ -15,11 +15,15 @@ from functools import cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from django.utils import translation
+
 from documents.qr import qr_svg_data_uri
+from documents.wording import wording_for
+from mediation.kernel.choices import BodyKind
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 REFERENCE = "FQ-2026-000123"
-AGREEMENT_NUMBER = "东医调〔2026〕协字第123号"
+AGREEMENT_NUMBER = "（2026）东医调字第123号"
 VERIFICATION_CODE = "7KQ2M9XH4RTC"
 VERIFICATION_URL = f"http://127.0.0.1:8000/verify/{VERIFICATION_CODE}/"
 
@@ -166,10 +170,16 @@ def parties(lang: str) -> list[dict[str, Any]]:
 
 def common_context(kind: str, lang: str = "zh-hans", *, verification: bool = True) -> dict:
     labels = LABELS[lang]
+    with translation.override(lang):
+        # A people's mediation committee's words (documents/wording.py), as generation gives.
+        wording = wording_for(BodyKind.PEOPLES_COMMITTEE).as_context()
     return {
         "kind": kind,
         "lang": lang,
-        "number": AGREEMENT_NUMBER if kind == "agreement" else f"{REFERENCE}-{kind[:2].upper()}",
+        "wording": wording,
+        "seal_title": wording["seal_title"],
+        # One number on every paper of a case: the body's case number (字号).
+        "number": AGREEMENT_NUMBER,
         "reference": REFERENCE,
         "date": datetime.date(2026, 3, 18),
         "body": {
@@ -350,6 +360,30 @@ def context_for(kind: str, lang: str = "zh-hans", **kwargs: Any) -> dict[str, An
                 "agreement_number": AGREEMENT_NUMBER,
                 "signed_on": datetime.date(2026, 3, 18),
                 "request": "",
+            }
+        )
+    elif kind == "refusal_notice":
+        context.update(
+            {
+                "addressed": [p for p in context["parties"] if p["role"] == "applicant"],
+                "ground_label": "对方当事人拒绝调解"
+                if lang == "zh-hans"
+                else "The other party refuses",
+                "explanation": "",
+                "advice": "可依法向人民法院提起诉讼。"
+                if lang == "zh-hans"
+                else "You may sue in the people's court.",
+                "declined_on": datetime.date(2026, 2, 6),
+            }
+        )
+    elif kind == "oral_agreement":
+        context.update(
+            {
+                "content": "被申请人当场赔偿申请人修车费800元。"
+                if lang == "zh-hans"
+                else "The respondent pays the applicant 800 yuan for the repair on the spot.",
+                "performance": "当场以现金支付完毕。" if lang == "zh-hans" else "Paid in cash.",
+                "agreed_on": datetime.date(2026, 2, 6),
             }
         )
     else:

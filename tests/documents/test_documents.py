@@ -19,7 +19,16 @@ from mediation.cases.models import Dispute
 from tests import factories as f
 from tests.conftest import World, client_for
 from tests.documents.conftest import Case
-from tests.documents.helpers import in_person, online_code, put, sign, terms
+from tests.documents.helpers import (
+    INSURER_REPRESENTATIVE,
+    in_person,
+    mediator_signs,
+    online_code,
+    put,
+    sign,
+    terms,
+)
+from tests.mediation.helpers import give_confirmation_consents
 
 
 def text_of(pdf: bytes) -> str:
@@ -77,6 +86,7 @@ def test_every_party_and_the_body_download_it_and_strangers_get_404(
 
 
 def test_a_court_holding_a_referral_of_the_case_may_download(world: World, signed: Case) -> None:
+    give_confirmation_consents(signed.dispute, world.mediator.user)  # the joint application
     court_services.send_referral(
         actor=world.mediator.user,
         dispute_id=signed.dispute.pk,
@@ -145,6 +155,7 @@ def test_notices_follow_the_case_and_render_in_both_languages(
 
 
 def test_referral_letter_and_confirmation_application(world: World, signed: Case) -> None:
+    give_confirmation_consents(signed.dispute, world.mediator.user)  # the joint application
     court_services.send_referral(
         actor=world.mediator.user,
         dispute_id=signed.dispute.pk,
@@ -204,7 +215,7 @@ def test_a_draft_can_be_read_before_signing_and_is_not_stored(world: World, agre
 def test_a_settled_delegation_brings_the_signed_agreement_back_to_the_court(
     world: World, case: Case, sms: list[tuple[str, str]], django_capture_on_commit_callbacks: Any
 ) -> None:
-    # The case came from the court: its delegation is decided "mediated" by the last signature,
+    # The case came from the court: its delegation is decided "mediated" when it takes effect,
     # and the court finds the signed agreement among the referral's documents.
     referral = f.ReferralFactory(
         kind="delegation", dispute=case.dispute, court=world.court, state="received"
@@ -214,9 +225,10 @@ def test_a_settled_delegation_brings_the_signed_agreement_back_to_the_court(
     mediator.post(f"/api/v1/disputes/{case.dispute.pk}/transitions/draft_agreement/", {})
     in_person(world, case, case.minor, case.guardian)
     in_person(world, case, case.respondent, case.agent)
-    in_person(world, case, case.insurer, case.insurer)
+    in_person(world, case, case.insurer, case.insurer, **INSURER_REPRESENTATIVE)
     code = online_code(world, case, sms, django_capture_on_commit_callbacks)
     sign(client_for(world.party_user), case, signatory=case.online.pk, method="online", code=code)
+    assert mediator_signs(world, case).status_code == 201
 
     shown = client_for(world.court_user).get(f"/api/v1/referrals/{referral.pk}/").data
     assert (shown["state"], shown["decision"]) == ("decided", "mediated")

@@ -1,11 +1,13 @@
 """Faults in the middle of the work, with real parts only: no mocks.
 
-1. The database fails in the middle of the last signature's `sign` transition — a PostgreSQL
-   trigger raises right after the transition's log row is written, after the court's referral
-   is decided, or at COMMIT — and the case, its log and every other row are exactly as before:
-   the service raises, the API answers a bare 500, nothing is sent or stored, and the same
-   signature then succeeds once the fault is gone.
-2. A Celery worker rendering the agreement's PDF is SIGKILLed mid-render (its pool child alone,
+1. The database fails in the middle of the `sign` transition the mediator's signature takes — a
+   PostgreSQL trigger raises right after the transition's log row is written, after the court's
+   referral is decided, or at COMMIT (after the sealed PDF was stored) — and the case, its log,
+   every other row and the files stored are exactly as before: the service raises, the API
+   answers a bare 500, nothing is sent, and the same signature then succeeds once the fault is
+   gone.
+2. A Celery worker rendering the agreement's English copy (queued when the mediator's signature
+   commits) is SIGKILLed mid-render (its pool child alone,
    as the kernel's OOM killer does, or the whole worker, as a lost host or a hard-killed
    container does): the task is delivered again and exactly one signed, stored PDF comes out.
    Real redis-server, real `celery worker` processes on the test database, real PDFs.
@@ -52,7 +54,7 @@ from tests.documents.conftest import Case, png
 from tests.documents.helpers import (
     IMAGE,
     agreement_url,
-    last_signature_at_the_desk,
+    in_person,
     sign_all_but_the_online_signatory,
 )
 
@@ -147,8 +149,9 @@ def test_a_database_error_mid_sign_leaves_the_case_as_it_was(
         kind="delegation", dispute=case.dispute, court=world.court, state="received"
     )
     sign_all_but_the_online_signatory(world, case)
-    # The last signatory signs in person: this one completes the agreement and fires `sign`.
-    last = last_signature_at_the_desk(case)
+    assert in_person(world, case, case.online, case.online).status_code == 201
+    # The mediator signs last: this signature fires `sign` and seals the agreement.
+    last = {"signer_name": world.mediator.display_name}
     media = Path(django_settings.MEDIA_ROOT)
     before = _database_contents()
     sent_before = (len(sms), len(mailoutbox))
@@ -157,18 +160,21 @@ def test_a_database_error_mid_sign_leaves_the_case_as_it_was(
     try:
         # Through the service: the database's error, nothing else, reaches the caller.
         with pytest.raises(DatabaseError, match=FAULT_MESSAGE):
-            services.record_signature(
+            services.record_mediator_signature(
                 actor=world.mediator.user,
                 dispute_id=case.dispute.pk,
-                data=services.SignatureInput(**last, image=png()),
+                data=services.MediatorSignatureInput(**last, image=png()),
             )
         assert _changed(before, _database_contents()) == {}
+        assert not media.exists() or _files_under(media) == []
 
         # Through the API: a bare 500 (no SQL shown), and again not a row changed.
         client = APIClient(raise_request_exception=False)
         client.force_authenticate(world.mediator.user)
         answer = client.post(
-            agreement_url(case.dispute, "signatures/"), {**last, "image": IMAGE}, format="json"
+            agreement_url(case.dispute, "mediator-signature/"),
+            {**last, "image": IMAGE},
+            format="json",
         )
         assert answer.status_code == 500, answer.content[:500]
         # ... and it is this fault, logged for the operators, that made it a 500.
@@ -179,7 +185,8 @@ def test_a_database_error_mid_sign_leaves_the_case_as_it_was(
     finally:
         _remove_fault(where)
 
-    # Nothing that waits for the commit happened: no message, no PDF rendered or stored.
+    # Nothing that waits for the commit happened (no message, no English copy rendered), and
+    # the sealed PDF stored before the failed commit was taken out again.
     assert (len(sms), len(mailoutbox)) == sent_before
     assert not media.exists() or _files_under(media) == []
 
@@ -187,10 +194,10 @@ def test_a_database_error_mid_sign_leaves_the_case_as_it_was(
     retried = APIClient()
     retried.force_authenticate(world.mediator.user)
     done = retried.post(
-        agreement_url(case.dispute, "signatures/"), {**last, "image": IMAGE}, format="json"
+        agreement_url(case.dispute, "mediator-signature/"), {**last, "image": IMAGE}, format="json"
     )
     assert done.status_code == 201, done.data
-    assert done.data["complete"] is True
+    assert done.data["complete"] is True and done.data["mediator_signed"] is True
     assert Dispute.objects.get(pk=case.dispute.pk).state == "signed"
     assert list(
         TransitionLog.objects.filter(dispute=case.dispute, transition="sign").values_list(
@@ -200,7 +207,8 @@ def test_a_database_error_mid_sign_leaves_the_case_as_it_was(
     assert Signature.objects.filter(agreement__dispute=case.dispute).count() == 4
     referral.refresh_from_db()
     assert (referral.state, referral.decision) == ("decided", "mediated")
-    assert Document.objects.filter(dispute=case.dispute).count() == 1
+    # One sealed copy (and the English one the commit queued; Celery is eager here).
+    assert Document.objects.filter(dispute=case.dispute, lang="zh-hans").count() == 1
 
 
 # --- 2. a PDF worker killed mid-render ------------------------------------------------------------
@@ -265,10 +273,14 @@ def test_a_pdf_worker_killed_mid_render_is_redelivered_and_stores_one_pdf(
     case = agreed
     dispute = case.dispute
     sign_all_but_the_online_signatory(world, case)
+    assert in_person(world, case, case.online, case.online).status_code == 201
 
-    # The last signature, on the app server: its commit enqueues generate_document on Redis.
-    last = {**last_signature_at_the_desk(case), "image": IMAGE}
-    request = json.dumps([agreement_url(dispute, "signatures/"), world.mediator.user.pk, last])
+    # The mediator's signature, on the app server: it seals the Chinese copy in its transaction,
+    # and its commit enqueues generate_document for the English copy on Redis.
+    last = {"signer_name": world.mediator.display_name, "image": IMAGE}
+    request = json.dumps(
+        [agreement_url(dispute, "mediator-signature/"), world.mediator.user.pk, last]
+    )
     signed = subprocess.run(
         [sys.executable, "-c", APP_SERVER_SIGNS, request],
         cwd=BASE_DIR,
@@ -279,13 +291,15 @@ def test_a_pdf_worker_killed_mid_render_is_redelivered_and_stores_one_pdf(
     assert signed.returncode == 0, (signed.stdout + signed.stderr).decode(errors="replace")
     assert Dispute.objects.get(pk=dispute.pk).state == "signed"
     assert stack.redis.llen("celery") == 1, stack.diagnosis()
-    assert not Document.objects.exists()
+    sealed = Document.objects.get()
+    assert (sealed.kind, sealed.lang) == ("agreement", "zh-hans")
+    english = Document.objects.filter(dispute=dispute, lang="en")
 
     first = stack.start_worker("first")
     # The pool child is forked from the main process: a font mapped in the child is its own doing.
     assert not _maps_a_font(first.process.pid), "the worker loads fonts before any render"
     wait_for(
-        lambda: _rendering(first, dispute.pk) or Document.objects.exists(),
+        lambda: _rendering(first, dispute.pk) or english.exists(),
         STARTUP_SECONDS,
         lambda: f"the first worker to start rendering\n{stack.diagnosis()}",
     )
@@ -305,13 +319,13 @@ def test_a_pdf_worker_killed_mid_render_is_redelivered_and_stores_one_pdf(
         lambda: "the killed render to let go of the case's row lock",
     )
     # Killed before its commit: the render stored nothing.
-    assert not Document.objects.exists(), "the render finished before it could be killed"
-    assert not StoredFile.objects.exists()
+    assert not english.exists(), "the render finished before it could be killed"
+    assert StoredFile.objects.count() == 1
 
     # A replacement worker comes up, as a deploy or a supervisor would start one.
     stack.start_worker("second")
     wait_for(
-        lambda: Document.objects.filter(dispute=dispute).exists(),
+        english.exists,
         RESULT_SECONDS,
         lambda: (
             f"the task to be delivered again and the PDF stored (killed: {killed})\n"
@@ -319,17 +333,19 @@ def test_a_pdf_worker_killed_mid_render_is_redelivered_and_stores_one_pdf(
         ),
     )
 
-    document = Document.objects.get(dispute=dispute)
-    assert (document.kind, document.lang, document.version) == ("agreement", "zh-hans", 1)
-    assert StoredFile.objects.count() == 1
+    document = english.get()
+    assert (document.kind, document.lang, document.version) == ("agreement", "en", 1)
+    assert StoredFile.objects.count() == 2
     pdf = storage.read(document.file)  # refuses bytes that do not hash to the stored SHA-256
     assert len(document.sha256) == 64 and storage.sha256_of(pdf) == document.sha256
     media = Path(django_settings.MEDIA_ROOT)
-    assert _files_under(media) == [document.file.path], "a killed render left a file behind"
+    assert _files_under(media) == sorted([sealed.file.path, document.file.path]), (
+        "a killed render left a file behind"
+    )
     check = verify_pdf(pdf)
     assert check.ok, check.summary
     text = _pdf_text(pdf)
-    for expected in ("人民调解协议书", dispute.reference, "王小明", "王建国", "李娜", "赵敏"):
+    for expected in ("Mediation Agreement", dispute.reference, "王小明", "王建国", "李娜", "赵敏"):
         assert expected in text, expected
 
     # The task really was delivered twice: once to the killed render, once more after.

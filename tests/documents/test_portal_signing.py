@@ -13,7 +13,7 @@ from parties.models import PartyRole
 from tests import factories as f
 from tests.conftest import World
 from tests.documents.conftest import Case
-from tests.documents.helpers import in_person
+from tests.documents.helpers import INSURER_REPRESENTATIVE, in_person, mediator_signs
 from tests.form_tokens import FormClient
 
 
@@ -37,7 +37,7 @@ def test_a_party_signs_online_from_the_portal_and_downloads_the_agreement(
     case = agreed
     in_person(world, case, case.minor, case.guardian)
     in_person(world, case, case.respondent, case.agent)
-    in_person(world, case, case.insurer, case.insurer)
+    in_person(world, case, case.insurer, case.insurer, **INSURER_REPRESENTATIVE)
     client = web(world.party_user)
 
     text = client.get(page_of(case)).content.decode()
@@ -70,6 +70,9 @@ def test_a_party_signs_online_from_the_portal_and_downloads_the_agreement(
     assert done.status_code == 302, done.content.decode()
     signature = Signature.objects.get(signatory=case.online)
     assert (signature.method, signature.user) == ("online", world.party_user)
+    # The parties have all signed; the mediator's signature makes it take effect.
+    assert Dispute.objects.get(pk=case.dispute.pk).state == "agreed"
+    assert mediator_signs(world, case).status_code == 201
     assert Dispute.objects.get(pk=case.dispute.pk).state == "signed"
 
     text = client.get(page_of(case)).content.decode()

@@ -7,7 +7,7 @@ from typing import Any
 
 from tests.conftest import World, client_for
 from tests.documents.conftest import Case
-from tests.documents.helpers import agreement_url, in_person
+from tests.documents.helpers import INSURER_REPRESENTATIVE, agreement_url, in_person
 
 
 def test_asking_for_signing_codes_is_throttled_per_user(
@@ -26,7 +26,9 @@ def test_asking_for_signing_codes_is_throttled_per_user(
 def test_desk_signatures_are_not_counted(world: World, agreed: Case, settings: Any) -> None:
     settings.FENGQIAO_RATE_OTP = "1/m"
     answers = [
-        in_person(world, agreed, signatory, signatory).status_code
-        for signatory in (agreed.respondent, agreed.insurer)
+        in_person(world, agreed, agreed.respondent, agreed.respondent).status_code,
+        in_person(
+            world, agreed, agreed.insurer, agreed.insurer, **INSURER_REPRESENTATIVE
+        ).status_code,
     ]
     assert answers == [201, 201]

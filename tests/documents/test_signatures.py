@@ -1,5 +1,6 @@
 """Every required signatory signs: in person on the mediator's device (drawn image, typed name)
-or online with a one-time code; the last signature fires `sign`. Bad signatures change nothing."""
+or online with a one-time code; then the mediator signs, which fires `sign`. Bad signatures change
+nothing."""
 
 from __future__ import annotations
 
@@ -14,10 +15,20 @@ from mediation.figures import kept as figures
 from mediation.figures.models import FigureSlice
 from tests.conftest import World, client_for
 from tests.documents.conftest import Case
-from tests.documents.helpers import IMAGE, agreement_url, in_person, online_code, put, sign, terms
+from tests.documents.helpers import (
+    IMAGE,
+    INSURER_REPRESENTATIVE,
+    agreement_url,
+    in_person,
+    mediator_signs,
+    online_code,
+    put,
+    sign,
+    terms,
+)
 
 
-def test_four_signatories_sign_and_the_last_signature_fires_sign(
+def test_four_signatories_sign_then_the_mediator_s_signature_fires_sign(
     world: World,
     agreed: Case,
     sms: list[tuple[str, str]],
@@ -32,7 +43,10 @@ def test_four_signatories_sign_and_the_last_signature_fires_sign(
         == 201
     )
     assert in_person(world, case, case.respondent, case.agent).status_code == 201
-    assert in_person(world, case, case.insurer, case.insurer).status_code == 201
+    assert (
+        in_person(world, case, case.insurer, case.insurer, **INSURER_REPRESENTATIVE).status_code
+        == 201
+    )
     case.dispute.refresh_from_db()
     assert case.dispute.state == "agreed"
 
@@ -42,12 +56,18 @@ def test_four_signatories_sign_and_the_last_signature_fires_sign(
         client_for(world.party_user), case, signatory=case.online.pk, method="online", code=code
     )
     assert done.status_code == 201, done.data
-    assert done.data["complete"] is True
+    assert done.data["complete"] is True and done.data["mediator_signed"] is False
+    # Every party has signed: the agreement waits for the mediator.
+    case.dispute.refresh_from_db()
+    assert case.dispute.state == "agreed" and case.dispute.signed_at is None
 
+    sealed = mediator_signs(world, case)
+    assert sealed.status_code == 201, sealed.data
+    assert sealed.data["mediator_signed"] is True
     case.dispute.refresh_from_db()
     assert case.dispute.state == "signed" and case.dispute.signed_at is not None
     last = TransitionLog.objects.filter(dispute=case.dispute).last()
-    assert (last.transition, last.actor) == ("sign", None)
+    assert (last.transition, last.actor) == ("sign", world.mediator.user)
     # Counted as a success at once, with the agreed amount (the kept figures equal a recount).
     assert figures.differences() == []
     assert FigureSlice.objects.get(key=figures.slice_key(case.dispute.slice_dims())).success == 1

@@ -7,6 +7,7 @@ from typing import Any
 
 from django.utils import timezone
 
+from documents.agreements import add_terms
 from mediation.cases.models import Dispute
 from mediation.kernel.choices import CLOSE_OUTCOMES_BY_STATE, State
 from parties.models import PartyRole
@@ -20,6 +21,7 @@ SPEC_TRANSITIONS: dict[str, tuple[set[str], str]] = {
     "reassign": ({"assigned", "mediating"}, "assigned"),
     "start": ({"assigned"}, "mediating"),
     "draft_agreement": ({"mediating"}, "agreed"),
+    "record_oral_agreement": ({"mediating"}, "signed"),
     "revise": ({"agreed"}, "mediating"),
     "sign": ({"agreed"}, "signed"),
     "apply_confirmation": ({"signed"}, "confirming"),
@@ -57,21 +59,46 @@ def dispute_in(world: Any, state: str, **overrides: Any) -> Dispute:
     f.CasePartyFactory(dispute=dispute, party=world.party, role=PartyRole.APPLICANT)
     f.CasePartyFactory(dispute=dispute, role=PartyRole.RESPONDENT)
     f.MediationSessionFactory(dispute=dispute)
+    if state in ("signed", "confirming", "confirmed", "closed"):
+        # The written agreement the parties signed (its clauses frozen as version 1).
+        add_terms(dispute, fields["agreement_terms"], actor=None)
+    if state == "signed":
+        # The parties have applied jointly: each has consented before the mediator.
+        give_confirmation_consents(dispute, world.mediator.user)
     if state == "confirming":
         # The court has the application in hand, so it can rule on it.
         f.ReferralFactory(dispute=dispute, court=world.court, state="received")
     return dispute
 
 
+def give_confirmation_consents(dispute: Dispute, recorded_by: Any) -> None:
+    """Every applicant and respondent consents in person to the joint application."""
+    from courts.models import ConfirmationConsent, ConsentMethod
+
+    for cp in dispute.case_parties.filter(role__in=(PartyRole.APPLICANT, PartyRole.RESPONDENT)):
+        ConfirmationConsent.objects.create(
+            dispute=dispute,
+            party=cp,
+            given_by=cp,
+            method=ConsentMethod.IN_PERSON,
+            recorded_by=recorded_by,
+        )
+
+
 def valid_data(world: Any, name: str, state: str) -> dict[str, Any]:
     """Data that satisfies the transition's own input rules."""
     return {
         "accept": {},
-        "decline": {"reason": "被申请人拒绝调解"},
+        "decline": {"ground": "respondent_refuses", "advice": "可向人民法院起诉"},
         "assign": {"mediator": world.mediator.pk, "track": "people"},
         "reassign": {"mediator": world.second_mediator.pk, "reason": "回避"},
         "start": {},
         "draft_agreement": {"terms": "一次性支付5000元"},
+        "record_oral_agreement": {
+            "content": "被申请人当场赔偿申请人修车费800元",
+            "performance": "当场以现金支付",
+            "assent": True,
+        },
         "revise": {"reason": "当事人要求修改"},
         "sign": {},
         "apply_confirmation": {"court": world.court.pk},
@@ -93,9 +120,10 @@ def right_actor(world: Any, name: str) -> Any:
         "reassign": world.director,
         "start": world.mediator.user,
         "draft_agreement": world.mediator.user,
+        "record_oral_agreement": world.mediator.user,
         "revise": world.mediator.user,
-        "sign": None,
-        "apply_confirmation": world.party_user,
+        "sign": world.mediator.user,  # through their own signature (documents)
+        "apply_confirmation": world.mediator.user,
         "confirm": world.court_user,
         "deny_confirmation": world.court_user,
         "fail": world.mediator.user,

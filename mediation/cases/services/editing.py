@@ -20,7 +20,7 @@ from mediation.kernel.choices import (
 from mediation.kernel.exceptions import Conflict, Forbidden, NotFound
 from mediation.kernel.roles import scope_of
 
-EDITABLE_FIELDS = ("title", "facts", "claimed_amount", "category", "received_at")
+EDITABLE_FIELDS = ("title", "facts", "claimed_amount", "category", "received_at", "family_matter")
 # Category and received date decide deadlines and statistics: fixed once the case is accepted.
 FIELDS_FIXED_AFTER_REGISTRATION = ("category", "received_at")
 

@@ -20,6 +20,7 @@ from mediation.cases.models import (
     ReferenceCounter,
     TransitionLog,
 )
+from mediation.cases.services.numbering import next_case_number
 from mediation.kernel.case_numbers import validate_case_number
 from mediation.kernel.choices import (
     COURT_CHANNELS,
@@ -156,6 +157,7 @@ def register_dispute(
 
     dispute = Dispute(
         reference=next_reference(data.received_at.year),
+        case_number=next_case_number(data.body, data.received_at.year),
         category=data.category,
         channel=data.channel,
         track=data.track or data.body.track,

@@ -124,7 +124,7 @@ def take_transition(
     )
     prepared = step.prepare(dispute, data, timezone.localdate(at))
     unmet = [
-        rules.guard_message(condition)
+        rules.guard_message(condition, dispute)
         for condition in meta.get_transition(from_state).conditions
         if not condition(dispute)
     ]

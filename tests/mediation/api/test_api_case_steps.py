@@ -45,7 +45,7 @@ def test_take_a_transition_answers_the_detail(world: World, dispute: Dispute) ->
         ("accepted", "assign", {}, 400, "mediator"),
         ("accepted", "assign", {"mediator": 999999}, 400, "mediator"),
         ("accepted", "assign", {"mediator": "seven"}, 400, "mediator"),
-        ("registered", "decline", {}, 400, "reason"),
+        ("registered", "decline", {}, 400, "ground"),
         ("failed", "refer_to_court", {}, 400, "court"),
         ("signed", "close", {"outcome": "judgment"}, 400, "outcome"),
         ("signed", "close", {"outcome": "beheaded"}, 400, "outcome"),
@@ -103,7 +103,7 @@ def test_a_stale_expected_state_is_409(world: World, dispute: Dispute) -> None:
     client_for(world.clerk).post(url(dispute, "transitions/accept/"), {}, format="json")
     answer = client_for(world.director).post(
         url(dispute, "transitions/decline/"),
-        {"reason": "不属于受理范围", "expected_state": "registered"},
+        {"ground": "outside_remit", "advice": "人民法院", "expected_state": "registered"},
         format="json",
     )
     assert answer.status_code == 409

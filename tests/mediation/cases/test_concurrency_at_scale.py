@@ -24,7 +24,7 @@ from django.db import connections
 from knox.models import AuthToken
 from rest_framework.test import APIClient
 
-from documents.models import Document, Signature
+from documents.models import Document, MediatorSignature, Signature
 from mediation.cases.models import Dispute, TransitionLog
 from parties.models import PRINCIPAL_ROLES, CaseParty, PartyRole
 from tests import factories as f
@@ -33,6 +33,7 @@ from tests.documents.helpers import IMAGE
 from tests.mediation.helpers import dispute_in
 
 THREADS = 50
+MEDIATOR_DEVICES = 4
 # Generous: fifty requests queue on one row lock, and the last signature renders the PDF.
 JOIN_TIMEOUT_SECONDS = 180
 
@@ -149,7 +150,9 @@ def _agreed_with_signatories(world: World, count: int) -> tuple[Dispute, list[Ca
 @needs_postgresql
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.usefixtures("_documents_in_tmp")
-def test_fifty_signatures_at_once_are_all_kept_and_sign_fires_once(world: World) -> None:
+def test_fifty_signatures_at_once_are_kept_and_the_mediator_s_fires_sign_once(
+    world: World,
+) -> None:
     dispute, signatories = _agreed_with_signatories(world, THREADS)
     url = f"/api/v1/disputes/{dispute.pk}/agreement/signatures/"
     # Signatures in person are collected by the case's mediator; each thread is one of the
@@ -177,10 +180,31 @@ def test_fifty_signatures_at_once_are_all_kept_and_sign_fires_once(world: World)
     assert kept.count() == THREADS
     assert set(kept.values_list("signatory_id", flat=True)) == {cp.pk for cp in signatories}
     assert set(kept.values_list("version__number", flat=True)) == {1}
-    # The last signature — whichever thread it was — fires `sign`, once.
+    # Every party has signed: the agreement waits for the mediator.
+    assert Dispute.objects.get(pk=dispute.pk).state == "agreed"
+
+    # The mediator's signature, sent from several devices at once, fires `sign` once: one
+    # signature is kept, the others find the agreement already in effect (409).
+    sealing = []
+    for user in users[:MEDIATOR_DEVICES]:
+        client = _token_client(user)
+        data = {"signer_name": world.mediator.display_name, "image": IMAGE, "version": 1}
+        sealing.append(
+            lambda c=client, d=data: c.post(
+                f"/api/v1/disputes/{dispute.pk}/agreement/mediator-signature/", d, format="json"
+            )
+        )
+    sealed = _race(sealing)
+    assert sorted(o.status for o in sealed) == [201] + [409] * (MEDIATOR_DEVICES - 1), _summary(
+        sealed
+    )
+    assert MediatorSignature.objects.filter(agreement__dispute=dispute).count() == 1
     signed = TransitionLog.objects.filter(dispute=dispute, to_state="signed")
-    assert [(e.transition, e.from_state, e.actor_id) for e in signed] == [("sign", "agreed", None)]
+    assert [(e.transition, e.from_state, e.actor_id) for e in signed] == [
+        ("sign", "agreed", mediator.pk)
+    ]
     final = Dispute.objects.get(pk=dispute.pk)
     assert final.state == "signed" and final.signed_at is not None
-    # `sign` schedules the agreement's PDF once: one stored document, not one per racer.
-    assert Document.objects.filter(dispute=dispute, kind="agreement").count() == 1
+    # The sealed agreement is made once: one stored document per language, not one per racer.
+    copies = Document.objects.filter(dispute=dispute, kind="agreement")
+    assert sorted(copies.values_list("lang", flat=True)) == ["en", "zh-hans"]

@@ -41,6 +41,7 @@ def test_the_receivers_of_each_event_are_those_its_docstring_lists() -> None:
     ]
     assert receivers_of(events.dispute_transitioned) == [
         "courts.receivers.follow_in_referrals",
+        "courts.receivers.void_confirmation_consents",
         "parties.receivers.move_records_with_case",
         "mediation.figures.receivers.refresh_after_import",
         "mediation.notifications.receivers.notify_transition",
@@ -65,6 +66,7 @@ def test_the_table_has_a_step_for_every_transition_and_its_effects_are_the_specs
         "accept": CourtStep.RECEIVE,
         "decline": CourtStep.RETURN,
         "sign": CourtStep.REPORT_MEDIATED,
+        "record_oral_agreement": CourtStep.REPORT_MEDIATED,
         "fail": CourtStep.REPORT_NOT_MEDIATED,
         "withdraw": CourtStep.REPORT_WITHDRAWN,
         "refer_to_court": CourtStep.SEND_LITIGATION,
@@ -134,7 +136,7 @@ def test_a_failing_receiver_rolls_the_transition_back(world: World, dispute: Dis
                 actor=world.director,
                 dispute_id=dispute.pk,
                 name="decline",
-                data={"reason": "不受理"},
+                data={"ground": "not_civil", "advice": "公安机关"},
             )
     finally:
         events.dispute_transitioned.disconnect(dispatch_uid="test.refuse")

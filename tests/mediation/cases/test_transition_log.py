@@ -24,7 +24,7 @@ def test_an_entry_records_actor_time_from_to_and_reason(world: World, dispute: D
         actor=world.director,
         dispute_id=dispute.pk,
         name="decline",
-        data={"reason": "不属于受理范围"},
+        data={"ground": "other", "reason": "不属于受理范围", "advice": "人民法院"},
     )
     entry = TransitionLog.objects.get(dispute=dispute)
     assert (entry.actor, entry.from_state, entry.to_state) == (

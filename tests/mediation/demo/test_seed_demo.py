@@ -90,7 +90,10 @@ def test_a_case_waits_for_four_signatures_with_party1_among_them(seeded: str) ->
     assert demo.state == "agreed" and demo.agreement.version == 1
     statuses = signing_status(demo)
     assert len(statuses) == 4 and not any(s.signature for s in statuses)
-    assert {cp.role for s in statuses for cp in s.signers[1:]} == {"guardian", "agent"}
+    representatives = {cp.role for s in statuses for cp in s.signers if cp != s.party}
+    assert representatives == {"guardian", "agent"}
+    # The child among them signs only through the guardian.
+    assert [s.signers[0].role for s in statuses if s.minor] == ["guardian"]
     assert any(s.party.party.user and s.party.party.user.username == "party1" for s in statuses)
     assert demo.agreement.total == Decimal("86000.00")
 

@@ -279,7 +279,7 @@ def test_a_confirmation_application_tells_the_court(
     dispute = dispute_in(people, "signed")
     with django_capture_on_commit_callbacks(execute=True):
         services.take_transition(
-            actor=people.party_user,
+            actor=people.mediator.user,
             dispute_id=dispute.pk,
             name="apply_confirmation",
             data=valid_data(people, "apply_confirmation", "signed"),

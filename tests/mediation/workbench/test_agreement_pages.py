@@ -352,11 +352,25 @@ def test_signatures_are_recorded_in_person_until_the_case_is_signed(
     assert html(client.get(signing_url(dispute))).count("<canvas") == 2
 
     assert sign(client, dispute, respondent).status_code == 303
+    answer = sign(client, dispute, insurer, signer=agent)
+    assert answer.status_code == 303
+    assert Signature.objects.get(signatory=insurer).signer == agent
+    # Every party has signed: the page waits for the mediator, who signs last.
+    assert Dispute.objects.get(pk=dispute.pk).state == "agreed"
+    page = html(client.get(signing_url(dispute)))
+    assert "data-awaiting-mediator" in page and page.count("<canvas") == 1
     with django_capture_on_commit_callbacks(execute=True):
-        answer = sign(client, dispute, insurer, signer=agent)
+        answer = client.post(
+            signing_url(dispute),
+            {
+                "signatory": "mediator",
+                "version": 1,
+                "signer_name": world.mediator.display_name,
+                "image": data_uri(),
+            },
+        )
     assert answer.status_code == 303
     assert Dispute.objects.get(pk=dispute.pk).state == "signed"
-    assert Signature.objects.get(signatory=insurer).signer == agent
     assert Document.objects.filter(dispute=dispute, kind="agreement").exists()
     page = html(client.get(signing_url(dispute)))
     assert f"/api/v1/disputes/{dispute.pk}/documents/agreement/pdf/" in page
@@ -424,3 +438,63 @@ def test_signing_errors_are_shown_never_500(world: World) -> None:
     # Only the case's mediator collects signatures.
     assert sign(web(world.second_mediator), dispute, respondent).status_code == 403
     assert "<canvas" not in html(web(world.director).get(signing_url(dispute)))
+
+
+def test_an_organisation_signs_through_its_representative_and_the_drawing_is_kept(
+    world: World,
+) -> None:
+    dispute = agreed_case(world)
+    client = web(world.mediator)
+    applicant, _respondent, insurer, _agent = parties(dispute)
+    page = html(client.get(signing_url(dispute)))
+    assert f'id="id_s{insurer.pk}_representative_role"' in page
+    assert f'id="id_s{applicant.pk}_representative_role"' not in page
+
+    drawing = data_uri()
+    # The claims handler types his own name; the capacity is left out: refused for that field,
+    # and the drawing comes back in the form, for the pad to show it again.
+    answer = sign(client, dispute, insurer, signer_name="刘海涛", image=drawing)
+    assert answer.status_code == 400
+    refused = html(answer)
+    assert "e.g. 法定代表人 or 理赔经办人" in refused
+    assert f'value="{drawing}"' in refused
+    answer = sign(
+        client,
+        dispute,
+        insurer,
+        signer_name="刘海涛",
+        representative_role="理赔经办人",
+        seal_affixed="on",
+        image=drawing,
+    )
+    assert answer.status_code == 303
+    signature = Signature.objects.get(signatory=insurer)
+    assert (signature.representative_name, signature.representative_role) == (
+        "刘海涛",
+        "理赔经办人",
+    )
+    assert signature.seal_affixed
+
+
+def test_the_mediator_signs_last_and_only_the_assigned_one(world: World) -> None:
+    dispute = agreed_case(world)
+    client = web(world.mediator)
+    mediator_signature = {
+        "signatory": "mediator",
+        "version": 1,
+        "signer_name": world.mediator.display_name,
+        "image": data_uri(),
+    }
+    early = client.post(signing_url(dispute), mediator_signature)
+    assert early.status_code == 409
+    assert "Every party signs before the mediator" in html(early)
+    applicant, respondent, insurer, agent = parties(dispute)
+    for signatory, signer in ((applicant, applicant), (respondent, respondent), (insurer, agent)):
+        assert sign(client, dispute, signatory, signer=signer).status_code == 303
+    other = web(world.second_mediator).post(signing_url(dispute), mediator_signature)
+    assert other.status_code == 403
+    typo = client.post(signing_url(dispute), {**mediator_signature, "signer_name": "别人"})
+    assert typo.status_code == 400 and f'value="{data_uri()}"' in html(typo)
+    assert Dispute.objects.get(pk=dispute.pk).state == "agreed"
+    assert client.post(signing_url(dispute), mediator_signature).status_code == 303
+    assert Dispute.objects.get(pk=dispute.pk).state == "signed"

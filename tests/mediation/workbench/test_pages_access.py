@@ -80,7 +80,8 @@ def test_another_bodys_case_is_404(world: World) -> None:
     assert "FQ-THEIRS" not in listed(web(world.director).get(QUEUE + "?tab=all"))
     assert listed(web(world.other_director).get(QUEUE + "?tab=all")) == ["FQ-THEIRS"]
     answer = web(world.other_director).post(
-        transition_url(ours, "decline"), {"expected_state": "registered", "reason": "不受理"}
+        transition_url(ours, "decline"),
+        {"expected_state": "registered", "ground": "not_civil", "advice": "公安机关"},
     )
     assert answer.status_code == 404
     assert state_of(ours) == "registered"

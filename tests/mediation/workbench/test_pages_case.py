@@ -106,8 +106,13 @@ BUTTON_CASES = [
     ("accepted", "clerk", None, {"withdraw"}),
     ("assigned", "director", None, {"reassign", "fail"}),
     ("assigned", "mediator", None, {"start", "fail", "withdraw"}),
-    ("mediating", "mediator", None, {"fail", "withdraw"}),
-    ("mediating", "mediator", with_agreement, {"draft_agreement", "fail", "withdraw"}),
+    ("mediating", "mediator", None, {"record_oral_agreement", "fail", "withdraw"}),
+    (
+        "mediating",
+        "mediator",
+        with_agreement,
+        {"draft_agreement", "record_oral_agreement", "fail", "withdraw"},
+    ),
     ("mediating", "director", None, {"reassign", "fail"}),
     ("mediating", "second_mediator", None, set()),
     ("agreed", "mediator", with_agreement, {"revise", "fail", "withdraw"}),
@@ -148,7 +153,8 @@ def test_transition_forms_carry_the_state_seen_and_guard_against_double_clicks(
     assert form is not None
     assert 'name="expected_state" value="registered"' in form.group(1)
     assert re.search(r'<form[^>]*data-transition="decline"[^>]*hx-disabled-elt=', page)
-    assert re.search(r'<label for="id_decline_reason">', form.group(1))
+    assert re.search(r'<label for="id_decline_ground">', form.group(1))
+    assert re.search(r'<label for="id_decline_advice">', form.group(1))
 
 
 # --- taking transitions --------------------------------------------------------------------------
@@ -198,12 +204,13 @@ def test_a_missing_reason_is_400_next_to_the_field_and_changes_nothing(world: Wo
     dispute = case(world, "registered", "FQ-DECL", mediator=None)
 
     answer = web(world.director).post(
-        transition_url(dispute, "decline"), {"expected_state": "registered", "reason": "  "}
+        transition_url(dispute, "decline"),
+        {"expected_state": "registered", "ground": "other", "advice": "人民法院", "reason": "  "},
     )
 
     assert answer.status_code == 400
     form = re.search(r'<form[^>]*data-transition="decline"[^>]*>(.*?)</form>', html(answer), re.S)
-    assert form is not None and "A reason is required." in form.group(1)
+    assert form is not None and "Say why the case is declined." in form.group(1)
     assert '<details class="step" open>' in html(answer)
     assert state_of(dispute) == "registered"
     assert not TransitionLog.objects.filter(dispute=dispute, transition="decline").exists()
@@ -285,7 +292,8 @@ def test_a_stale_page_cannot_act_on_a_moved_case(world: World) -> None:
     web(world.clerk).post(transition_url(dispute, "accept"), {"expected_state": "registered"})
 
     answer = web(world.director).post(
-        transition_url(dispute, "decline"), {"expected_state": "registered", "reason": "超出范围"}
+        transition_url(dispute, "decline"),
+        {"expected_state": "registered", "ground": "outside_remit", "advice": "区司法局"},
     )
 
     assert answer.status_code == 409
@@ -310,7 +318,8 @@ def test_a_transition_the_user_may_not_take_is_403(world: World) -> None:
     dispute = case(world, "registered", "FQ-403", mediator=None)
 
     answer = web(world.mediator).post(
-        transition_url(dispute, "decline"), {"expected_state": "registered", "reason": "不受理"}
+        transition_url(dispute, "decline"),
+        {"expected_state": "registered", "ground": "not_civil", "advice": "公安机关"},
     )
 
     assert answer.status_code == 403
