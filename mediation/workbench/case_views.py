@@ -5,6 +5,7 @@ no form is to be shown again, as the site's pages (`mediation.kernel.pages`)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -307,36 +308,52 @@ def transition(request: HttpRequest, pk: int, name: str) -> HttpResponse:
     return HttpResponseRedirect(reverse("workbench:case", args=[dispute.pk]), status=303)
 
 
-@login_required
-@require_POST
-@one_submission
-def record_confirmation_consent(request: HttpRequest, pk: int) -> HttpResponse:
-    """The mediator records one party's consent given in person to the joint application for
-    judicial confirmation (not a transition: the case stays signed); the page again on any
-    refusal."""
+def record_on_case(
+    request: HttpRequest,
+    pk: int,
+    write: Callable[[Dispute], Any],
+    *,
+    not_recorded: str,
+    recorded: Callable[[Any], str],
+) -> HttpResponse:
+    """A small record made from the case page (a consent, an answer, an acknowledgement): back to
+    the case with the news, or the case page again with why it was not recorded — its field
+    errors listed (400), or the refusal (403, 409) over the case as it is now."""
     dispute = get_case(request.user, pk)
     try:
-        consent = consents.record_confirmation_consent(
-            actor=request.user,
-            dispute_id=dispute.pk,
-            party=request.POST.get("party"),
-            given_by=request.POST.get("given_by") or None,
-            method=ConsentMethod.IN_PERSON,
-        )
+        row = write(dispute)
     except ValidationError as exc:
         error = ServiceError(
-            _("The consent was not recorded."),
-            details=[str(m) for field in exc.message_dict.values() for m in field],
+            not_recorded, details=[str(m) for field in exc.message_dict.values() for m in field]
         )
         return _case_response(request, dispute, error=error, status=400)
     except (Conflict, Forbidden) as exc:
         fresh = get_case(request.user, pk)
         return _case_response(request, fresh, error=exc, status=exc.status_code)
-    messages.success(
-        request,
-        _("The consent of %(name)s has been recorded.") % {"name": consent.party.party.name},
-    )
+    messages.success(request, recorded(row))
     return HttpResponseRedirect(reverse("workbench:case", args=[dispute.pk]), status=303)
+
+
+@login_required
+@require_POST
+@one_submission
+def record_confirmation_consent(request: HttpRequest, pk: int) -> HttpResponse:
+    """The mediator records one party's consent given in person to the joint application for
+    judicial confirmation (not a transition: the case stays signed)."""
+    return record_on_case(
+        request,
+        pk,
+        lambda dispute: consents.record_confirmation_consent(
+            actor=request.user,
+            dispute_id=dispute.pk,
+            party=request.POST.get("party"),
+            given_by=request.POST.get("given_by") or None,
+            method=ConsentMethod.IN_PERSON,
+        ),
+        not_recorded=_("The consent was not recorded."),
+        recorded=lambda consent: _("The consent of %(name)s has been recorded.")
+        % {"name": consent.party.party.name},
+    )
 
 
 @login_required

@@ -12,6 +12,7 @@ from mediation.cases.models import Dispute, TransitionLog
 from mediation.kernel.exceptions import Conflict, Forbidden, NotFound
 from parties import consents
 from parties.models import MediationConsent
+from tests import factories as f
 from tests.conftest import World, client_for
 from tests.mediation.workbench.helpers import case_url, html, web
 
@@ -54,8 +55,11 @@ def test_no_answer_recorded_is_no_refusal(world: World, dispute: Dispute) -> Non
 
 def test_bad_answers_are_400_and_store_nothing(world: World, dispute: Dispute) -> None:
     applicant = dispute.case_parties.get(role="applicant").pk
+    # A respondent of another case of the same body: never answered for through this one.
+    elsewhere = f.CasePartyFactory(dispute=f.DisputeFactory(body=world.body), role="respondent")
     for case_party, value, channel, reason, field in (
         (applicant, "agrees", "phone", "", "case_party"),
+        (elsewhere.pk, "agrees", "phone", "", "case_party"),
         ("x", "agrees", "phone", "", "case_party"),
         (respondent_of(dispute), "maybe", "phone", "", "answer"),
         (respondent_of(dispute), "agrees", "online", "", "channel"),

@@ -44,6 +44,11 @@ def test_an_agent_is_no_party_to_acknowledge_and_strangers_may_not(
             actor=world.clerk, dispute_id=dispute.pk, case_party_id=agent.pk
         )
     assert "case_party" in bad.value.message_dict
+    elsewhere = f.CasePartyFactory(dispute=f.DisputeFactory(body=world.body), role="applicant")
+    with pytest.raises(ValidationError):
+        consents.record_rights_acknowledgement(
+            actor=world.clerk, dispute_id=dispute.pk, case_party_id=elsewhere.pk
+        )
     with pytest.raises(Forbidden):
         consents.record_rights_acknowledgement(
             actor=world.second_mediator.user,
