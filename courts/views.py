@@ -160,7 +160,7 @@ def _detail_response(
         "is_inbound": referral.kind in INBOUND_KINDS,
         "parties": parties,
         "consenting_names": [p.name for p in parties if p.pk in consenting],
-        "documents": document_selectors.document_links(referral.dispute),
+        "documents": document_selectors.document_links(request.user, referral.dispute),
         "log": _log_rows(referral),
         "steps": steps,
         "error": error,

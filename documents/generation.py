@@ -17,6 +17,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from courts.models import Referral, ReferralKind
 from documents import storage
@@ -28,10 +29,12 @@ from documents.models import (
     MediatorSignature,
     Signature,
 )
-from documents.wording import title_for, wording_for
+from documents.wording import CONFIRMABLE_KINDS, title_for, wording_for
+from mediation.cases import rules
 from mediation.cases.models import Dispute, TransitionLog
-from mediation.kernel.choices import DeclineGround, Outcome, PartyRole, State
+from mediation.kernel.choices import COURT_CHANNELS, DeclineGround, Outcome, PartyRole, State
 from mediation.kernel.exceptions import Conflict, NotFound
+from mediation.kernel.roles import scope_of
 from parties.models import AuthorityScope, CaseParty, PartyKind
 
 logger = logging.getLogger("fengqiao.documents")
@@ -50,6 +53,15 @@ def verification_url(code: str) -> str:
 
 
 # --- what exists for a case ----------------------------------------------------------------------
+
+# The log's word for a conclusion reached on paper: a ledger row (registered, mediated and
+# concluded elsewhere, its log entry naming the import) or a conclusion recorded afterwards.
+LEDGER_IMPORT = "import"
+
+
+def kept_on_paper(dispute: Dispute) -> bool:
+    """A ledger row: its file is the paper one, and Fengqiao keeps no electronic case file."""
+    return dispute.log_entries.filter(transition=LEDGER_IMPORT, data__has_key="import").exists()
 
 
 def _latest_referral(dispute: Dispute, kind: str) -> Referral | None:
@@ -77,22 +89,55 @@ def available_kinds(dispute: Dispute) -> list[str]:
         and Agreement.objects.filter(dispute=dispute, version__gt=0).exists()
     ):
         kinds.append(DocumentKind.AGREEMENT)
+    # The joint application exists once the parties have made it (`apply_confirmation`), to the
+    # court it went to: never for a case that may not be confirmed, never addressed to no one.
+    if _latest_referral(dispute, ReferralKind.CONFIRMATION) is not None:
         kinds.append(DocumentKind.CONFIRMATION_APPLICATION)
     if dispute.outcome == Outcome.FAILURE:
         kinds.append(DocumentKind.TERMINATION)
     if _latest_referral(dispute, ReferralKind.LITIGATION) is not None:
         kinds.append(DocumentKind.REFERRAL_LETTER)
+    if dispute.state == State.CLOSED and not kept_on_paper(dispute):
+        kinds.append(DocumentKind.CASE_FILE)
     return [str(k) for k in kinds]
+
+
+# The body's own archive: full particulars of every party and the minutes of every caucus. Only
+# the body's staff read it; to anyone else it does not exist (404).
+STAFF_ONLY_KINDS = frozenset({DocumentKind.CASE_FILE})
+
+
+def paper_label(kind: str, body_kind: str) -> str:
+    """A paper's name in lists and on the verification page: its title where the body's kind
+    names it (an administrative body's 行政调解协议书), else the kind's."""
+    return str(title_for(kind, body_kind) or DocumentKind(kind).label)
+
+
+def kinds_for(user: Any, dispute: Dispute) -> list[str]:
+    """The papers this case has reached that this user (who may see the case) may read."""
+    return [kind for kind in available_kinds(dispute) if may_read_kind(user, dispute, kind)]
+
+
+def may_read_kind(user: Any, dispute: Dispute, kind: str) -> bool:
+    """Whether a user who may see the case may also read its papers of this kind."""
+    if kind not in STAFF_ONLY_KINDS:
+        return True
+    scope = scope_of(user)
+    return scope.is_superuser or scope.is_staff_of(dispute.body_id)
 
 
 # --- context -------------------------------------------------------------------------------------
 
 
-def _party(cp: CaseParty, names: dict[int, str]) -> dict[str, Any]:
+def party_row(cp: CaseParty, names: dict[int, str]) -> dict[str, Any]:
     party = cp.party
     return {
         "role": cp.role,
-        "role_label": cp.get_role_display(),
+        # Papers name a guardian by the law's word for one who acts for a minor (法定代理人);
+        # pages keep the longer label, which says who it is too (监护人).
+        "role_label": pgettext("document", "Statutory agent")
+        if cp.role == PartyRole.GUARDIAN
+        else cp.get_role_display(),
         "name": party.name,
         "kind": party.kind,
         "sex_label": party.get_sex_display() if party.sex else "",
@@ -200,7 +245,22 @@ def _agreement_context(dispute: Dispute, agreement: Agreement) -> dict[str, Any]
         else [],
         "copies": len(blocks) + 1,
         "facts_override": agreement.facts,
+        # The sentence on judicial confirmation, only where the parties may apply for it.
+        "confirmation_window_days": getattr(settings, "FENGQIAO_CONFIRMATION_WINDOW_DAYS", 30)
+        if may_be_confirmed(dispute)
+        else None,
     }
+
+
+def may_be_confirmed(dispute: Dispute) -> bool:
+    """Whether the parties may take this agreement to a court for judicial confirmation: not a
+    court's own mediation, nor a case a court entrusted during litigation (its agreement goes
+    back to the trial court), nor a matter of marriage, adoption or parentage status."""
+    return (
+        dispute.body.kind in CONFIRMABLE_KINDS
+        and rules.not_entrusted_for_confirmation(dispute)
+        and rules.not_family_status(dispute)
+    )
 
 
 def _oral_agreement(dispute: Dispute) -> TransitionLog | None:
@@ -252,7 +312,7 @@ def _confirmation_applicants(
     for cp in case_parties:
         if cp.role not in joint and cp.represents_id not in principals:
             continue
-        row = _party(cp, names)
+        row = party_row(cp, names)
         row["id_number"] = cp.party.id_number
         row["phone"] = cp.party.phone
         parties.append(row)
@@ -305,8 +365,13 @@ def build_context(
                 "accepted_at": dispute.accepted_at,
                 "facts": dispute.facts,
                 "claimed_amount": dispute.claimed_amount,
+                # A court's delegation or entrustment: every paper names the court and its
+                # number, so that the court's clerk can match it to the court's own file.
+                "court_channel": dispute.channel if dispute.channel in COURT_CHANNELS else "",
+                "court_name": dispute.court.name if dispute.court else "",
+                "court_case_number": dispute.court_case_number,
             },
-            "parties": [_party(cp, names) for cp in case_parties],
+            "parties": [party_row(cp, names) for cp in case_parties],
             "mediators": [{"name": dispute.mediator.display_name}] if dispute.mediator else [],
             "verification": None,
         }
@@ -378,13 +443,16 @@ def build_context(
                     "request": "",
                 }
             )
+            if referral is not None:
+                # Dated the day the parties applied, whenever the copy is printed.
+                context["date"] = timezone.localdate(referral.sent_at)
     return context
 
 
 # --- generation ----------------------------------------------------------------------------------
 
 
-def _check_request(dispute: Dispute, kind: str, lang: str) -> None:
+def check_request(dispute: Dispute, kind: str, lang: str) -> None:
     if kind not in DocumentKind.values:
         raise NotFound(_("No such document."))
     if lang not in DocumentLanguage.values:
@@ -397,14 +465,13 @@ def _check_request(dispute: Dispute, kind: str, lang: str) -> None:
 def generate(dispute_id: int, kind: str, lang: str = DocumentLanguage.ZH_HANS) -> Document:
     """The case's document of this kind and language, generated and signed the first time."""
     from documents.rendering import render_pdf_with_seal
-    from documents.signing import sign_pdf
 
     dispute = (
         Dispute.objects.select_for_update(of=("self",))
         .select_related("body", "mediator__user", "court")
         .get(pk=dispute_id)
     )
-    _check_request(dispute, kind, lang)
+    check_request(dispute, kind, lang)
     version = 0
     if kind == DocumentKind.AGREEMENT:
         version = Agreement.objects.get(dispute=dispute).version
@@ -418,6 +485,26 @@ def generate(dispute_id: int, kind: str, lang: str = DocumentLanguage.ZH_HANS) -
     # An issued copy carries the body's seal, drawn in its slot and covered by the signature.
     context["sealed"] = True
     pdf, seal = render_pdf_with_seal(kind, context, lang=lang)
+    return sign_and_store(
+        dispute, kind=kind, lang=lang, version=version, code=code, pdf=pdf, seal=seal
+    )
+
+
+def sign_and_store(
+    dispute: Dispute,
+    *,
+    kind: str,
+    lang: str,
+    code: str,
+    pdf: bytes,
+    seal: Any,
+    version: int = 0,
+) -> Document:
+    """Sign a rendered paper with the body's certificate over its drawn seal (`seal`, a
+    `rendering.SealPlace`, or None), store it once and describe it by a `Document` carrying
+    `code`, the verification code printed on it. The caller holds the case's row lock."""
+    from documents.signing import sign_pdf
+
     with translation.override(lang):
         reason = str(DocumentKind(kind).label)
     signed = sign_pdf(

@@ -279,6 +279,85 @@ class MediatorSignature(models.Model):
         return f"{self.signer_name} (mediator) on v{self.version_id}"
 
 
+class MinutesSignature(AppendOnlyModel):
+    """One person present at a held session signs its minutes (调解笔录), on the mediator's
+    device: an attendee (a party, an agent, a guardian; an organisation through a named
+    representative) or a mediator of the session. An attendee who will not sign is recorded as
+    refusing, with the mediator's note (拒绝签字), as paper minutes note it. Once per person and
+    session; never changed."""
+
+    session = models.ForeignKey(
+        "mediation.MediationSession",
+        on_delete=models.PROTECT,
+        related_name="minutes_signatures",
+        verbose_name=_("session"),
+    )
+    # Who: an attendee of the session, or one of its mediators (exactly one of the two).
+    attendee = models.ForeignKey(
+        "parties.CaseParty",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("attendee"),
+    )
+    mediator = models.ForeignKey(
+        "mediation.Mediator",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("mediator"),
+    )
+    signer_name = models.CharField(_("name as typed"), max_length=200)
+    representative_name = models.CharField(_("representative"), max_length=100, blank=True)
+    representative_role = models.CharField(_("representative's role"), max_length=100, blank=True)
+    refused = models.BooleanField(_("refused to sign"), default=False)
+    note = models.CharField(_("mediator's note"), max_length=500, blank=True)
+    # The drawn signature (PNG, re-encoded); empty for a refusal.
+    image = models.BinaryField(_("signature image"), blank=True, default=b"")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("recorded by"),
+    )
+    ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    text_sha256 = models.CharField(_("SHA-256 of the text signed"), max_length=64)
+    signed_at = models.DateTimeField(_("signed at"), default=timezone.now)
+
+    class Meta:
+        ordering = ["signed_at", "id"]
+        verbose_name = _("signature of minutes")
+        verbose_name_plural = _("signatures of minutes")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["session", "attendee"],
+                condition=models.Q(attendee__isnull=False),
+                name="minutes_signature_once_per_attendee",
+            ),
+            models.UniqueConstraint(
+                fields=["session", "mediator"],
+                condition=models.Q(mediator__isnull=False),
+                name="minutes_signature_once_per_mediator",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(attendee__isnull=False, mediator__isnull=True)
+                | models.Q(attendee__isnull=True, mediator__isnull=False),
+                name="minutes_signature_attendee_or_mediator",
+            ),
+            # A mediator signs the minutes they keep; only an attendee may refuse.
+            models.CheckConstraint(
+                condition=models.Q(refused=False) | models.Q(attendee__isnull=False),
+                name="minutes_signature_refused_by_attendee",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        what = "refused" if self.refused else "signed"
+        return f"{self.signer_name} {what} minutes of session {self.session_id}"
+
+
 class OneTimeCode(models.Model):
     """A code sent by SMS that lets a portal user sign one version; only its hash is kept."""
 
@@ -339,6 +418,8 @@ class DocumentKind(models.TextChoices):
     CONFIRMATION_APPLICATION = "confirmation_application", _("Judicial confirmation application")
     REFUSAL_NOTICE = "refusal_notice", _("Refusal notice")
     ORAL_AGREEMENT = "oral_agreement", _("Oral agreement record")
+    SESSION_MINUTES = "session_minutes", _("Session minutes")
+    CASE_FILE = "case_file", _("Case file")
 
 
 class DocumentLanguage(models.TextChoices):
@@ -347,7 +428,8 @@ class DocumentLanguage(models.TextChoices):
 
 
 class Document(models.Model):
-    """A generated, signed PDF of a case: one per case, kind, language and agreement version."""
+    """A generated, signed PDF of a case: one per case, kind, language and agreement version;
+    minutes (调解笔录) one per session and language."""
 
     dispute = models.ForeignKey(
         "mediation.Dispute",
@@ -359,6 +441,15 @@ class Document(models.Model):
     lang = models.CharField(_("language"), max_length=10, choices=DocumentLanguage.choices)
     # The agreement version an agreement PDF shows; 0 for the other kinds.
     version = models.PositiveIntegerField(_("version"), default=0)
+    # The session whose minutes these are: set for minutes, and for nothing else.
+    session = models.ForeignKey(
+        "mediation.MediationSession",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="documents",
+        verbose_name=_("session"),
+    )
     file = models.ForeignKey(StoredFile, on_delete=models.PROTECT, related_name="documents")
     verification_code = models.CharField(_("verification code"), max_length=20, unique=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
@@ -369,9 +460,26 @@ class Document(models.Model):
         ordering = ["dispute", "kind", "lang", "version"]
         verbose_name = _("document")
         verbose_name_plural = _("documents")
+        # Conditional, not a unique key over a nullable column: PostgreSQL counts NULLs as
+        # distinct, so (dispute, kind, lang, version, session) would let a case's notice be
+        # stored twice.
         constraints = [
             models.UniqueConstraint(
-                fields=["dispute", "kind", "lang", "version"], name="document_once"
+                fields=["dispute", "kind", "lang", "version"],
+                condition=models.Q(session__isnull=True),
+                name="document_once",
+            ),
+            models.UniqueConstraint(
+                fields=["session", "lang"],
+                condition=models.Q(session__isnull=False),
+                name="document_once_per_session",
+            ),
+            models.CheckConstraint(
+                condition=(
+                    models.Q(kind="session_minutes", session__isnull=False)
+                    | (~models.Q(kind="session_minutes") & models.Q(session__isnull=True))
+                ),
+                name="document_session_for_minutes_only",
             ),
         ]
 

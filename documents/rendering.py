@@ -47,6 +47,8 @@ DOCUMENT_KINDS = {
     "confirmation_application": pgettext_lazy("document", "Application for Judicial Confirmation"),
     "refusal_notice": pgettext_lazy("document", "Notice of Refusal to Accept"),
     "oral_agreement": pgettext_lazy("document", "Record of an Oral Mediation Agreement"),
+    "session_minutes": pgettext_lazy("document", "Minutes of a Mediation Session"),
+    "case_file": pgettext_lazy("document", "Mediation Case File"),
 }
 LANGUAGES = ("zh-hans", "en")
 
@@ -408,11 +410,11 @@ class SealPlace:
     box: tuple[float, float, float, float]
 
 
-def render_pdf_with_seal(
+def render_weasy(
     kind: str, context: dict[str, Any], *, lang: str = "zh-hans"
-) -> tuple[bytes, SealPlace | None]:
-    """The document as PDF bytes, unsigned, and where its drawn seal is (None when the copy
-    draws none: an unsigned preview shows the seal's placeholder)."""
+) -> tuple[Any, SealPlace | None]:
+    """The document laid out by WeasyPrint (its pages, with their anchors), and where its drawn
+    seal is (None when the copy draws none: an unsigned preview shows the seal's placeholder)."""
     html = render_html(kind, context, lang=lang)
     ensure_cjk_font()
     ensure_harfbuzz_subset()
@@ -428,4 +430,12 @@ def render_pdf_with_seal(
             x0, top, x1, bottom = (value * CSS_PX_IN_PT for value in anchor)
             height = page.height * CSS_PX_IN_PT
             place = SealPlace(page=number, box=(x0, height - bottom, x1, height - top))
+    return document, place
+
+
+def render_pdf_with_seal(
+    kind: str, context: dict[str, Any], *, lang: str = "zh-hans"
+) -> tuple[bytes, SealPlace | None]:
+    """The document as PDF bytes, unsigned, and where its drawn seal is."""
+    document, place = render_weasy(kind, context, lang=lang)
     return document.write_pdf(), place

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db.models import Prefetch
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
-from documents.generation import available_kinds
-from documents.models import Agreement, Document, DocumentKind, Obligation
-from mediation.cases.models import Dispute
+from documents.generation import kinds_for, paper_label
+from documents.models import Agreement, Document, Obligation
+from mediation.cases.minutes import may_read_minutes
+from mediation.cases.models import Dispute, MediationSession
+from mediation.cases.selectors import dispute_get
+from mediation.kernel.exceptions import NotFound
 
 
 def agreement_of(dispute: Dispute) -> Agreement | None:
@@ -47,6 +53,7 @@ def copy_of_same_document(document: Document, sha256: str) -> Document | None:
             dispute_id=document.dispute_id,
             kind=document.kind,
             version=document.version,
+            session_id=document.session_id,
             file_id=sha256,
         )
         .order_by("pk")
@@ -63,14 +70,27 @@ def document_by_code(code: str) -> Document | None:
     )
 
 
-def document_links(dispute: Dispute) -> list[dict[str, str]]:
+def document_links(user: Any, dispute: Dispute) -> list[dict[str, str]]:
     """The case's documents as links to their PDFs (the API's download, whose permission is the
     case's visibility): for the pages of everyone who may see the case."""
     return [
         {
             "kind": kind,
-            "label": str(DocumentKind(kind).label),
+            "label": paper_label(kind, dispute.body.kind),
             "url": reverse("api-document-pdf", args=[dispute.pk, kind]),
         }
-        for kind in available_kinds(dispute)
+        for kind in kinds_for(user, dispute)
     ]
+
+
+def minutes_session_get(user: Any, dispute_id: Any, session_id: Any) -> MediationSession:
+    """A session of a case the user may see, whose minutes they may read; 404 for anything else:
+    whoever sees the case sees that a caucus took place, not what was said in it."""
+    dispute = dispute_get(user, dispute_id)
+    try:
+        session = dispute.sessions.select_related("dispute").filter(pk=int(session_id)).first()
+    except (TypeError, ValueError):
+        session = None
+    if session is None or not may_read_minutes(user, session):
+        raise NotFound(_("No such minutes."))
+    return session

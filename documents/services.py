@@ -392,9 +392,9 @@ def _record_signature(
         signer = _portal_signer(actor, dispute, data.signatory)
         if status.minor and signer.pk == status.party.pk:
             raise _minor_refused(status)
-        # The portal's form asks for no representative yet: one given through the API is kept.
-        online_representative = data.representative_name or data.representative_role
-        if signer.party.kind == PartyKind.ORGANIZATION and online_representative:
+        # An organisation names who signs for it, as in person (checked before the code, so a
+        # missing capacity costs no attempt); a person's code signs in their recorded name.
+        if signer.party.kind == PartyKind.ORGANIZATION:
             representative = _representative(data)
         if signer not in status.signers:
             raise ValidationError(
@@ -413,7 +413,7 @@ def _record_signature(
                 version=version,
                 signatory=status.party,
                 signer=signer,
-                signer_name=data.signer_name.strip() or signer.party.name,
+                signer_name=_signer_name(data, signer, representative),
                 method=data.method,
                 image=image,
                 user=actor,
@@ -432,6 +432,15 @@ def _record_signature(
     # Every party has signed: the agreement now waits for the mediator, whose signature takes
     # `sign` with the body's seal (`record_mediator_signature`).
     return SigningResult(signature=signature, statuses=signing_status(dispute), completed=completed)
+
+
+def _signer_name(data: SignatureInput, signer: CaseParty, representative: dict[str, Any]) -> str:
+    """In person, the name the signer typed (checked above); online, the organisation's
+    representative or the person's recorded name: the code proves the account, not a typed
+    name."""
+    if data.method == SignatureMethod.IN_PERSON:
+        return data.signer_name.strip() or signer.party.name
+    return representative.get("representative_name") or signer.party.name
 
 
 def _minor_refused(status: SignatoryStatus) -> Conflict:

@@ -14,6 +14,6 @@ from celery import shared_task
 def generate_document(dispute_id: int, kind: str, lang: str = "zh-hans") -> str:
     """Render, sign and store a case's document; answers its SHA-256. Idempotent: asking
     again, or a retry after a crash, returns the document already stored."""
-    from documents.generation import generate
+    from documents.papers import paper
 
-    return generate(dispute_id, kind, lang).sha256
+    return paper(dispute_id, kind, lang).sha256

@@ -22,6 +22,7 @@ from django.views.decorators.http import require_http_methods
 
 from config.ratelimits import limit_verification
 from documents import selectors, storage
+from documents.generation import paper_label
 from documents.models import Document
 from documents.signing import verify_pdf
 from parties import selectors as party_selectors
@@ -72,6 +73,7 @@ def verify(request: HttpRequest, code: str) -> HttpResponse:
         stored_check, stored_damaged = None, True
     context: dict[str, Any] = {
         "document": document,
+        "label": paper_label(document.kind, document.dispute.body.kind),
         "parties": _parties(document),
         "stored_check": stored_check,
         "stored_damaged": stored_damaged,

@@ -33,6 +33,12 @@ class Wording:
     seal_label: Promise
     # The seal's own title, for the seal drawing: 人民调解委员会 / 行政调解专用章 / …
     seal_title: Promise
+    # The other papers' titles, where 司法部's and the courts' forms name them by the kind of
+    # mediation: 人民调解受理通知书 / 行政调解受理通知书 / 受理通知书, and so on.
+    acceptance_notice_title: Promise
+    refusal_notice_title: Promise
+    termination_title: Promise
+    oral_agreement_title: Promise
 
     def as_context(self) -> dict[str, str]:
         """Plain strings in the active language, for a template's context."""
@@ -47,6 +53,16 @@ PEOPLES = Wording(
     mediation=pgettext_lazy("document wording", "people's mediation"),
     seal_label=pgettext_lazy("document wording", "(Seal of the people's mediation committee)"),
     seal_title=pgettext_lazy("document wording", "People's Mediation Committee"),
+    acceptance_notice_title=pgettext_lazy(
+        "document", "Notice of Acceptance for People's Mediation"
+    ),
+    refusal_notice_title=pgettext_lazy(
+        "document", "Notice of Refusal to Accept for People's Mediation"
+    ),
+    termination_title=pgettext_lazy("document", "Notice of Termination of People's Mediation"),
+    oral_agreement_title=pgettext_lazy(
+        "document", "Record of an Oral People's Mediation Agreement"
+    ),
 )
 ADMINISTRATIVE = Wording(
     agreement_title=pgettext_lazy("document", "Administrative Mediation Agreement"),
@@ -56,6 +72,18 @@ ADMINISTRATIVE = Wording(
     mediation=pgettext_lazy("document wording", "administrative mediation"),
     seal_label=pgettext_lazy("document wording", "(Seal of the authority)"),
     seal_title=pgettext_lazy("document wording", "Seal for Administrative Mediation"),
+    acceptance_notice_title=pgettext_lazy(
+        "document", "Notice of Acceptance for Administrative Mediation"
+    ),
+    refusal_notice_title=pgettext_lazy(
+        "document", "Notice of Refusal to Accept for Administrative Mediation"
+    ),
+    termination_title=pgettext_lazy(
+        "document", "Notice of Termination of Administrative Mediation"
+    ),
+    oral_agreement_title=pgettext_lazy(
+        "document", "Record of an Oral Administrative Mediation Agreement"
+    ),
 )
 COURT = Wording(
     agreement_title=pgettext_lazy("document", "Mediation Agreement"),
@@ -65,6 +93,10 @@ COURT = Wording(
     mediation=pgettext_lazy("document wording", "mediation"),
     seal_label=pgettext_lazy("document wording", "(Seal of the court)"),
     seal_title=pgettext_lazy("document wording", "People's Court"),
+    acceptance_notice_title=pgettext_lazy("document", "Notice of Acceptance"),
+    refusal_notice_title=pgettext_lazy("document", "Notice of Refusal to Accept"),
+    termination_title=pgettext_lazy("document", "Notice of Termination of Mediation"),
+    oral_agreement_title=pgettext_lazy("document", "Record of an Oral Mediation Agreement"),
 )
 COURT_INVITED = Wording(
     agreement_title=pgettext_lazy("document", "Mediation Agreement"),
@@ -74,6 +106,10 @@ COURT_INVITED = Wording(
     mediation=pgettext_lazy("document wording", "mediation"),
     seal_label=pgettext_lazy("document wording", "(Seal of the mediation organisation)"),
     seal_title=pgettext_lazy("document wording", "Mediation Organisation"),
+    acceptance_notice_title=pgettext_lazy("document", "Notice of Acceptance"),
+    refusal_notice_title=pgettext_lazy("document", "Notice of Refusal to Accept"),
+    termination_title=pgettext_lazy("document", "Notice of Termination of Mediation"),
+    oral_agreement_title=pgettext_lazy("document", "Record of an Oral Mediation Agreement"),
 )
 
 BY_KIND: dict[str, Wording] = {
@@ -90,8 +126,24 @@ def wording_for(body_kind: str) -> Wording:
     return BY_KIND.get(body_kind, PEOPLES)
 
 
+# Documents whose title follows the body's kind, and the entry that names them.
+TITLES = {
+    "agreement": "agreement_title",
+    "acceptance_notice": "acceptance_notice_title",
+    "refusal_notice": "refusal_notice_title",
+    "termination": "termination_title",
+    "oral_agreement": "oral_agreement_title",
+}
+
+# Kinds of body whose agreements the parties may take to a court for judicial confirmation
+# (Civil Procedure Law art. 205: an agreement of a mediation organisation established by law). A
+# court's own mediation ends in its 调解书 or a withdrawal, never in a confirmation.
+CONFIRMABLE_KINDS = frozenset(
+    {BodyKind.PEOPLES_COMMITTEE, BodyKind.ADMINISTRATIVE, BodyKind.COURT_INVITED}
+)
+
+
 def title_for(kind: str, body_kind: str) -> Promise | None:
-    """A document's title where it depends on the body (the agreement); None keeps the kind's."""
-    if kind == "agreement":
-        return wording_for(body_kind).agreement_title
-    return None
+    """A document's title where it depends on the body; None keeps the kind's."""
+    field = TITLES.get(kind)
+    return getattr(wording_for(body_kind), field) if field else None

@@ -1,8 +1,10 @@
 from typing import Any
 
+from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
 from mediation.cases import services
 from mediation.cases.models import (
@@ -17,11 +19,53 @@ from mediation.kernel.exceptions import ServiceError
 from parties.models import CaseParty
 
 
+class MediationBodyForm(forms.ModelForm):
+    """A body needs its short name: its case numbers are printed with it
+    (（2026）东湖医调字第1号)."""
+
+    class Meta:
+        model = MediationBody
+        fields = [
+            "name",
+            "short_name",
+            "kind",
+            "track",
+            "region",
+            "categories",
+            "default_deadline_days",
+            "deadline_days_by_category",
+            "court",
+        ]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["short_name"]
+        field.required = True
+        field.help_text = _(
+            "Printed in its case numbers, e.g. 东湖医调 in （2026）东湖医调字第123号; unique."
+        )
+
+    def clean_short_name(self) -> str:
+        value = "".join((self.cleaned_data.get("short_name") or "").split())
+        if not value:
+            raise ValidationError(_("Give the body a short name for its case numbers."))
+        return value
+
+
 @admin.register(MediationBody)
 class MediationBodyAdmin(admin.ModelAdmin):
-    list_display = ["name", "kind", "track", "region", "court", "default_deadline_days"]
+    form = MediationBodyForm
+    list_display = [
+        "name",
+        "short_name",
+        "kind",
+        "track",
+        "region",
+        "court",
+        "default_deadline_days",
+    ]
     list_filter = ["kind", "track"]
-    search_fields = ["name", "region"]
+    search_fields = ["name", "short_name", "region"]
     autocomplete_fields = ["court"]
 
 

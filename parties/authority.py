@@ -73,5 +73,6 @@ def record_power_of_attorney(
     agent.authority_scope = [s for s in AuthorityScope.values if s in chosen]
     agent.authority_date = dated if chosen else None
     agent.authority_document = document if chosen else ""
+    agent._history_user = actor  # type: ignore[attr-defined]
     agent.save(update_fields=["authority_scope", "authority_date", "authority_document"])
     return agent

@@ -75,7 +75,9 @@ def record_rights_acknowledgement(
     *, actor: Any, dispute_id: Any, case_party_id: Any
 ) -> RightsAcknowledgement:
     """A party (or whoever acts for them) has been told of their rights and duties and signed
-    the notice in person; recorded by the body's staff on an open case, once per party."""
+    the notice in person; recorded by the body's staff, once per party, until the case is
+    closed: a concluded case's file needs it (documents.case_file), so a notice signed on paper
+    can still be recorded before the file is closed."""
     dispute = lock_visible_dispute(actor, dispute_id)
     scope = scope_of(actor)
     if not (
@@ -85,8 +87,8 @@ def record_rights_acknowledgement(
         or scope.is_mediator(dispute.mediator_id)
     ):
         raise Forbidden(_("Only the body's staff on the case record the rights notice."))
-    if not dispute.is_open:
-        raise Conflict(_("The rights notice is acknowledged while the case is open."))
+    if dispute.state in (State.CLOSED, State.DECLINED, State.WITHDRAWN):
+        raise Conflict(_("The rights notice is recorded until the case is closed."))
     try:
         party = dispute.case_parties.get(pk=case_party_id, role__in=PRINCIPAL_ROLES)
     except (ValueError, TypeError, dispute.case_parties.model.DoesNotExist) as exc:

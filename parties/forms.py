@@ -56,3 +56,22 @@ class SigningForm(forms.Form):
             attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "maxlength": 6}
         ),
     )
+    # An organisation signs through a named person and its seal, as in person; the page shows
+    # these for organisations only, and the service requires them there.
+    signer_name = forms.CharField(
+        label=_("Name of the person who signs for it"),
+        max_length=100,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
+    )
+    representative_role = forms.CharField(
+        label=_("Signs for the organisation as"),
+        max_length=100,
+        required=False,
+        help_text=_("e.g. 法定代表人, 理赔经办人"),
+        widget=forms.TextInput(attrs={"autocomplete": "organization-title"}),
+    )
+    seal_affixed = forms.BooleanField(label=_("The organisation's seal is affixed"), required=False)
+
+    def representative_fields(self) -> list[forms.BoundField]:
+        return [self[name] for name in ("signer_name", "representative_role", "seal_affixed")]

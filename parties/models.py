@@ -307,6 +307,9 @@ class CaseParty(models.Model):
         _("power of attorney (document reference)"), max_length=200, blank=True
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    # Who changed the role, whom an agent acts for or the power of attorney, and when: the
+    # party's page lists it with the record's particulars. Bulk imports write none.
+    history = HistoricalRecords(excluded_fields=["created_at"])
 
     class Meta:
         ordering = ["id"]

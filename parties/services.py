@@ -395,6 +395,7 @@ def update_case_party(
     if role_changed:
         case_party.role = role
         case_party.represents = principal
+        case_party._history_user = actor  # type: ignore[attr-defined]
         case_party.save(update_fields=["role", "represents"])
     return case_party
 

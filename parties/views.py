@@ -33,17 +33,18 @@ from config.observability import client_address
 from config.ratelimits import limit_one_time_codes
 from courts import consents
 from courts.models import ConsentMethod
-from documents import generation, services
+from documents import generation, papers, services
 from documents import selectors as document_selectors
-from documents.models import DocumentKind, DocumentLanguage
+from documents.models import DocumentLanguage
 from documents.signatories import signing_status
 from mediation.cases import selectors as case_selectors
 from mediation.cases.models import Dispute
 from mediation.kernel.choices import Outcome, State
-from mediation.kernel.exceptions import Conflict, Forbidden, ServiceError
+from mediation.kernel.exceptions import Conflict, Forbidden, NotFound, ServiceError
 from mediation.kernel.roles import scope_of
 from parties import accounts, otp, selectors
 from parties.forms import CodeForm, PhoneForm, SigningCodeRequestForm, SigningForm
+from parties.models import PartyKind
 from parties.personal_data import export_own_personal_data
 from parties.validators import mask_phone
 
@@ -230,10 +231,15 @@ def _case_response(
                 is_failed = failed is not None and failed.data.get("signatory") == str(
                     item.party.pk
                 )
+                signer = next(
+                    cp for cp in [item.party, *item.signers] if cp.party.user_id == user_id
+                )
                 to_sign.append(
                     {
                         "status": item,
                         "yourself": item.party.party.user_id == user_id,
+                        # An organisation names who signs for it (and its seal).
+                        "organization": signer.party.kind == PartyKind.ORGANIZATION,
                         "form": failed
                         if is_failed
                         else SigningForm(
@@ -243,8 +249,8 @@ def _case_response(
                     }
                 )
     documents = [
-        {"kind": kind, "label": DocumentKind(kind).label}
-        for kind in generation.available_kinds(dispute)
+        {"kind": kind, "label": generation.paper_label(kind, dispute.body.kind)}
+        for kind in generation.kinds_for(request.user, dispute)
     ]
     sessions = case_selectors.upcoming_sessions(dispute, timezone.now())
     context = {
@@ -329,6 +335,9 @@ def case(request: HttpRequest, pk: int) -> HttpResponse:
     return _case_response(request, selectors.portal_dispute_get(request.user, pk))
 
 
+ONLINE_SIGNING_FIELDS = ("code", "signer_name", "representative_role")
+
+
 def _messages_of(exc: ValidationError) -> str:
     return " ".join(str(m) for m in exc.messages)
 
@@ -373,6 +382,9 @@ def sign(request: HttpRequest, pk: int) -> HttpResponse:
         method="online",
         code=form.cleaned_data["code"],
         version=form.cleaned_data["version"],
+        signer_name=form.cleaned_data.get("signer_name") or "",
+        representative_role=form.cleaned_data.get("representative_role") or "",
+        seal_affixed=bool(form.cleaned_data.get("seal_affixed")),
     )
     try:
         result = services.record_signature(
@@ -382,8 +394,11 @@ def sign(request: HttpRequest, pk: int) -> HttpResponse:
             ip=client_address(request) or None,
         )
     except ValidationError as exc:
-        if hasattr(exc, "error_dict") and "code" in exc.error_dict:
-            form.add_error("code", exc.error_dict["code"])
+        # The code and an organisation's representative are the form's own fields: their
+        # errors stand next to them, with what was typed.
+        if hasattr(exc, "error_dict") and set(exc.error_dict) <= set(ONLINE_SIGNING_FIELDS):
+            for field, errors in exc.error_dict.items():
+                form.add_error(field, errors)
             return _case_response(request, dispute, failed=form, status=400)
         return _case_response(request, dispute, error=_messages_of(exc), status=400)
     except (Conflict, Forbidden) as exc:
@@ -404,7 +419,9 @@ def document_pdf(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
     """A document of one's own case, generated and signed the first time it is asked for."""
     dispute = selectors.portal_dispute_get(request.user, pk)
     lang = request.GET.get("lang") or DocumentLanguage.ZH_HANS
-    document = generation.generate(dispute.pk, kind, lang)
+    if not generation.may_read_kind(request.user, dispute, kind):
+        raise NotFound(_("This case has no such document yet."))
+    document = papers.paper(dispute.pk, kind, lang)
     try:
         data = generation.pdf_of(document)
     except ServiceError as exc:

@@ -39,6 +39,7 @@ COVERAGE_FOR_PDF = 12
 PDF_OPERATIONS = {
     "GET /api/v1/disputes/{dispute_id}/agreement/preview/",
     "GET /api/v1/disputes/{dispute_id}/documents/{kind}/pdf/",
+    "GET /api/v1/disputes/{dispute_id}/sessions/{session_id}/minutes/pdf/",
 }
 
 
@@ -175,9 +176,21 @@ SCHEMA_CANNOT_SAY: list[tuple[str, str, str]] = [
         "a number other than the record's; for a party who uses the portal, the code last sent "
         "to them (or a director's decision)",
     ),
+    (
+        r"POST /api/v1/disputes/\{dispute_id\}/sessions/\{session_id\}/minutes/signatures/",
+        "attendee|mediator|signer_name|representative_role|refused|note",
+        "one person present at the session, attendee or mediator: a person under their recorded "
+        "name, an organisation through a named representative with a role; only an attendee "
+        "refuses, with a note",
+    ),
     # Content the schema can only describe.
     (
         r"POST /api/v1/disputes/\{dispute_id\}/agreement/(signatures|mediator-signature)/",
+        "image",
+        "a complete PNG with a drawing on it",
+    ),
+    (
+        r"POST /api/v1/disputes/\{dispute_id\}/sessions/\{session_id\}/minutes/signatures/",
         "image",
         "a complete PNG with a drawing on it",
     ),

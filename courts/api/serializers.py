@@ -21,7 +21,7 @@ from courts.models import (
     ReferralLog,
     ReferralState,
 )
-from documents.generation import available_kinds
+from documents.generation import kinds_for
 from mediation.cases.models import Dispute, MediationBody
 from mediation.cases.selectors import may_see_personal_data
 from mediation.kernel.api.fields import AmountField, ChoiceLabelField
@@ -147,7 +147,7 @@ class ReferralDetailSerializer(ReferralSerializer):
         signed agreement comes back to the court this way."""
         return [
             {"kind": kind, "pdf": reverse("api-document-pdf", args=[obj.dispute_id, kind])}
-            for kind in available_kinds(obj.dispute)
+            for kind in kinds_for(self.context["request"].user, obj.dispute)
         ]
 
 

@@ -310,7 +310,10 @@ class SignatureCreateSerializer(serializers.Serializer):
         required=False,
         allow_blank=True,
         default="",
-        help_text="an organisation signing: in what capacity, e.g. 法定代表人, 理赔经办人",
+        help_text=(
+            "an organisation signing (in person or online, required): in what capacity, e.g. "
+            "法定代表人, 理赔经办人"
+        ),
     )
     seal_affixed = serializers.BooleanField(
         required=False, default=False, help_text="an organisation signing: its seal is affixed"

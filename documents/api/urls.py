@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from documents.api import views
+from documents.api import minutes, views
 
 urlpatterns = [
     path(
@@ -37,5 +37,15 @@ urlpatterns = [
         "disputes/<int:dispute_id>/documents/<slug:kind>/pdf/",
         views.DocumentPdfView.as_view(),
         name="api-document-pdf",
+    ),
+    path(
+        "disputes/<int:dispute_id>/sessions/<int:session_id>/minutes/signatures/",
+        minutes.MinutesSignaturesView.as_view(),
+        name="api-minutes-signatures",
+    ),
+    path(
+        "disputes/<int:dispute_id>/sessions/<int:session_id>/minutes/pdf/",
+        minutes.MinutesPdfView.as_view(),
+        name="api-minutes-pdf",
     ),
 ]

@@ -17,7 +17,7 @@ from rest_framework.views import APIView
 
 from config.observability import client_address
 from config.ratelimits import CodeEntryThrottle, CodeRequestThrottle
-from documents import generation, selectors, services
+from documents import generation, papers, selectors, services
 from documents.api.serializers import (
     AgreementInputSerializer,
     AgreementSerializer,
@@ -173,12 +173,12 @@ class DocumentListView(APIView):
         items = [
             {
                 "kind": kind,
-                "label": DocumentKind(kind).label,
+                "label": generation.paper_label(kind, dispute.body.kind),
                 "languages": DocumentLanguage.values,
                 "documents": [d for d in stored if d.kind == kind],
                 "pdf": reverse("api-document-pdf", args=[dispute.pk, kind]),
             }
-            for kind in generation.available_kinds(dispute)
+            for kind in generation.kinds_for(request.user, dispute)
         ]
         return Response(DocumentSerializer(items, many=True).data)
 
@@ -195,6 +195,8 @@ class DocumentPdfView(APIView):
     )
     def get(self, request: Request, dispute_id: int, kind: str) -> HttpResponse:
         dispute = dispute_get(request.user, dispute_id)
-        document = generation.generate(dispute.pk, kind, _lang(request))
+        if not generation.may_read_kind(request.user, dispute, kind):
+            raise NotFound(_("This case has no such document yet."))
+        document = papers.paper(dispute.pk, kind, _lang(request))
         data = generation.pdf_of(document)
         return _pdf(data, f"{dispute.reference}-{kind}-{document.lang}.pdf")

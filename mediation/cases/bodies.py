@@ -3,7 +3,9 @@ their cases. `mediation.cases.models` names them too, as the rest of the code im
 
 from __future__ import annotations
 
+import re
 import secrets
+from collections.abc import Collection
 
 from django.conf import settings
 from django.core.validators import MinValueValidator
@@ -22,12 +24,61 @@ def new_calendar_token() -> str:
     return secrets.token_urlsafe(32)
 
 
+# The divisions a body's name begins with: 江西省南昌市东湖区百花洲街道…; a place is 2–6
+# characters before its unit, so that 城市管理 is no place called 城.
+PLACE = re.compile(r"(.{2,6}?)(?:自治区|省|市|区|县|街道|镇|乡|社区|村)")
+# What a body mediates, as the character of its numbers: 医调, 交调, 校调 … (first match wins).
+FIELDS = (
+    ("医", "医"),
+    ("交通", "交"),
+    ("交警", "交"),
+    ("学校", "校"),
+    ("校园", "校"),
+    ("教育", "校"),
+    ("劳动", "劳"),
+    ("物业", "物"),
+    ("婚姻", "家"),
+    ("家事", "家"),
+    ("家庭", "家"),
+    ("金融", "金"),
+    ("消费", "消"),
+    ("旅游", "旅"),
+    ("特邀", "特"),
+    ("法院", "法"),
+)
+
+
+def derive_short_name(name: str) -> str:
+    """A short name for case numbers from a body's name: the innermost place the name begins
+    with, the field it mediates in, and 调 — 东湖区医疗纠纷人民调解委员会 → 东湖医调,
+    南昌市东湖区百花洲街道人民调解委员会 → 百花洲调. A name that begins with no place gives
+    its first two characters."""
+    rest = "".join(name.split())
+    place = ""
+    while (found := PLACE.match(rest)) is not None:
+        place, rest = found.group(1), rest[found.end() :]
+    if not place:
+        place, rest = rest[:2], rest[2:]
+    field = next((abbr for word, abbr in FIELDS if word in rest), "")
+    return f"{place}{field}调"
+
+
+def free_short_name(base: str, taken: Collection[str]) -> str:
+    """`base`, or `base` with the first number that makes it free: 东湖医调2."""
+    candidate, n = base, 1
+    while candidate in taken:
+        n += 1
+        candidate = f"{base}{n}"
+    return candidate
+
+
 class MediationBody(models.Model):
     """调解组织: the organisation that mediates."""
 
     name = models.CharField(_("name"), max_length=100, unique=True)
-    # The short name in its case numbers (字号), e.g. 东医调 in （2026）东医调字第123号. Blank: its
-    # cases are known by their Fengqiao reference until one is set.
+    # The short name in its case numbers (字号), e.g. 东医调 in （2026）东医调字第123号. Every
+    # body has one (the admin requires it; derived where bodies were made without): blank only
+    # for rows written around them, whose cases keep their Fengqiao reference.
     short_name = models.CharField(_("short name for case numbers"), max_length=20, blank=True)
     kind = models.CharField(_("kind"), max_length=30, choices=BodyKind.choices)
     track = models.CharField(_("track served"), max_length=20, choices=Track.choices)

@@ -15,6 +15,7 @@ noted by its receiver and done once the transaction commits.
 the actor may take the step, before its data is prepared and its guards are checked; receivers
 check or record what the step needs from their part of the case:
     documents.receivers.record_plain_terms
+    documents.receivers.refuse_close_with_incomplete_file
 
 `dispute_registered` — sent by `mediation.cases.services.registration.register_dispute` after the
 dispute and its log row are written:
@@ -26,6 +27,7 @@ steps taken and for conclusions imported) after the log row is written:
     courts.receivers.follow_in_referrals
     courts.receivers.void_confirmation_consents
     documents.receivers.void_signatures_on_revision
+    documents.receivers.file_the_case
     parties.receivers.move_records_with_case
     mediation.figures.receivers.refresh_after_import
     mediation.notifications.receivers.notify_transition

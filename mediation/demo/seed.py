@@ -36,6 +36,7 @@ from documents.models import PaymentMethod, Schedule
 from mediation.cases import services
 from mediation.cases.models import Dispute, MediationBody, Mediator, StaffMember
 from mediation.demo import people, seed_scenarios
+from mediation.demo.minutes import sign_minutes
 from mediation.demo.seed_scenarios import STATE_PLAN, Cast, court_channel, path_for
 from mediation.kernel.choices import BodyKind, Category, Channel, State, Track
 from mediation.kernel.roles import Role, ensure_role_groups
@@ -305,7 +306,7 @@ class Command(BaseCommand):
             name="assign",
             data={"mediator": mediator.pk},
         )
-        services.schedule_session(
+        session = services.schedule_session(
             actor=mediator.user,
             dispute_id=dispute.pk,
             data=services.SessionInput(
@@ -316,6 +317,7 @@ class Command(BaseCommand):
                 attendee_ids=list(dispute.case_parties.values_list("pk", flat=True)),
             ),
         )
+        sign_minutes(session)
         services.take_transition(actor=mediator.user, dispute_id=dispute.pk, name="start")
         by_role = {cp.party.name: cp for cp in dispute.case_parties.select_related("party")}
         document_services.save_agreement(

@@ -21,7 +21,9 @@ from mediation.cases import services
 from mediation.cases.models import Dispute, MediationBody, Mediator
 from mediation.cases.preparers import confirmation_court_required
 from mediation.demo import people
-from mediation.kernel.choices import Category, Channel, FamilyMatter, State
+from mediation.demo.minutes import sign_minutes
+from mediation.kernel.choices import PRINCIPAL_ROLES, Category, Channel, FamilyMatter, State
+from parties import consents as parties_consents
 from parties.models import OrganizationType, PartyRole
 from parties.services import PartyInput
 
@@ -137,7 +139,7 @@ def walk(
         at = min(start + datetime.timedelta(days=step_days * index), timezone.now())
         dispute.refresh_from_db()
         if step == "session":
-            services.schedule_session(
+            session = services.schedule_session(
                 actor=mediator.user,
                 dispute_id=dispute.pk,
                 data=services.SessionInput(
@@ -148,6 +150,7 @@ def walk(
                     attendee_ids=list(dispute.case_parties.values_list("pk", flat=True)),
                 ),
             )
+            sign_minutes(session)
             continue
         if step == "import_signed":
             services.record_imported_conclusion(
@@ -168,6 +171,19 @@ def walk(
             _consent_to_confirmation(dispute, mediator, at)
         actor, data = _actor_and_data(name, value, dispute, mediator, cast, courts, rng)
         services.take_transition(actor=actor, dispute_id=dispute.pk, name=name, data=data, at=at)
+        if name == "accept":
+            _acknowledge_rights(dispute, cast.clerks[body_id])
+
+
+def _acknowledge_rights(dispute: Dispute, clerk: Any) -> None:
+    """At acceptance each party signs the notice of their rights and duties at the desk; the
+    case file (documents.case_file) needs it before the case can be closed."""
+    for party_id in dispute.case_parties.filter(role__in=PRINCIPAL_ROLES).values_list(
+        "pk", flat=True
+    ):
+        parties_consents.record_rights_acknowledgement(
+            actor=clerk, dispute_id=dispute.pk, case_party_id=party_id
+        )
 
 
 def _consent_to_confirmation(dispute: Dispute, mediator: Mediator, at: datetime.datetime) -> None:

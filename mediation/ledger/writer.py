@@ -17,6 +17,7 @@ from django.contrib.auth.models import Group
 from django.db import connection, transaction
 from django.utils import timezone
 
+from mediation.cases.bodies import derive_short_name, free_short_name
 from mediation.cases.deadlines import court_deadline_days, deadline_dates
 from mediation.cases.models import Dispute, MediationBody, Mediator, SliceDims, TransitionLog
 from mediation.figures import kept as figures
@@ -91,11 +92,20 @@ def _title(row: LedgerRow) -> str:
 def _create_bodies(rows: list[LedgerRow]) -> tuple[dict[str, MediationBody], list[str]]:
     names = {row.body for row in rows}
     bodies = {b.name: b for b in MediationBody.objects.filter(name__in=names)}
-    created = []
+    created: list[str] = []
+    taken: set[str] = set()
     for row in rows:
         if row.body not in bodies:
+            if not taken:
+                taken = set(MediationBody.objects.values_list("short_name", flat=True))
+            # Its later cases are numbered with a short name, as every body's are.
+            short_name = free_short_name(derive_short_name(row.body), taken)
+            taken.add(short_name)
             body = MediationBody.objects.create(
-                name=row.body, kind=BODY_KIND_OF_TRACK[Track(row.track)], track=row.track
+                name=row.body,
+                kind=BODY_KIND_OF_TRACK[Track(row.track)],
+                track=row.track,
+                short_name=short_name,
             )
             bodies[row.body] = body
             created.append(body.name)

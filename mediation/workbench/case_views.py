@@ -29,11 +29,11 @@ from courts import consents
 from courts import selectors as court_selectors
 from courts.models import ConsentMethod
 from documents import selectors as document_selectors
-from documents.generation import available_kinds
-from documents.models import DocumentKind
+from documents.case_file import case_file_gaps
+from documents.generation import kinds_for, may_be_confirmed, paper_label
 from documents.services import EDITABLE_STATES
 from documents.signatories import signing_status
-from mediation.cases import selectors, services
+from mediation.cases import rules, selectors, services
 from mediation.cases.minutes import minutes_reader
 from mediation.cases.models import Dispute
 from mediation.cases.workflow import STEPS, TRANSITION_NAMES
@@ -45,6 +45,8 @@ from mediation.workbench.agreement_forms import SessionForm, SessionOutcomeForm
 from mediation.workbench.common import deadline_status
 from mediation.workbench.consent_rows import mediation_consent_context, rights_notice_context
 from mediation.workbench.forms import TransitionForm, page_step
+from mediation.workbench.minutes_rows import MinutesSignatureForm, attach_minutes
+from mediation.workbench.party_forms import PowerOfAttorneyForm, powers_of_attorney_context
 from parties.presentation import case_party_rows
 
 # --- the case page -------------------------------------------------------------------------------
@@ -135,14 +137,14 @@ def _log_rows(dispute: Dispute) -> list[LogRow]:
     ]
 
 
-def _documents(dispute: Dispute) -> list[dict[str, str]]:
+def _documents(user: Any, dispute: Dispute) -> list[dict[str, str]]:
     return [
         {
             "kind": kind,
-            "label": str(DocumentKind(kind).label),
+            "label": paper_label(kind, dispute.body.kind),
             "url": reverse("api-document-pdf", args=[dispute.pk, kind]),
         }
-        for kind in available_kinds(dispute)
+        for kind in kinds_for(user, dispute)
     ]
 
 
@@ -190,15 +192,21 @@ def _actions(
 
 def _confirmation(user: Any, dispute: Dispute) -> dict[str, Any] | None:
     """The joint application for judicial confirmation: who has consented and who has not;
-    None before the agreement takes effect, when nobody has consented."""
+    None before the agreement takes effect, or for one that may not be confirmed (an entrusted
+    case, a family status matter, an oral agreement), when nobody has consented."""
     history = consents.consent_history(dispute)
-    if dispute.state != State.SIGNED and not history:
+    confirmable = (
+        dispute.state == State.SIGNED
+        and may_be_confirmed(dispute)
+        and rules.not_an_oral_agreement(dispute)
+    )
+    if not confirmable and not history:
         return None
     scope = scope_of(user)
     return {
         "rows": consents.consent_rows(dispute),
         "history": history,
-        "may_record": dispute.state == State.SIGNED
+        "may_record": confirmable
         and (scope.is_superuser or scope.is_mediator(dispute.mediator_id)),
     }
 
@@ -211,6 +219,8 @@ def _case_response(
     error: ServiceError | None = None,
     session_form: SessionForm | None = None,
     outcome_form: tuple[int, SessionOutcomeForm] | None = None,
+    minutes_form: tuple[int, MinutesSignatureForm] | None = None,
+    authority_form: PowerOfAttorneyForm | None = None,
     status: int = 200,
 ) -> HttpResponse:
     today = timezone.localdate()
@@ -237,6 +247,7 @@ def _case_response(
                 else SessionOutcomeForm(session_id=session.pk)
             )
             session.outcome_open = bool(bound)
+    attach_minutes(request.user, dispute, sessions, reader, failed=minutes_form)
     context = {
         "dispute": dispute,
         "deadline_status": deadline_status(dispute, today),
@@ -244,9 +255,13 @@ def _case_response(
         "sessions": sessions,
         "log": _log_rows(dispute),
         "referrals": court_selectors.referrals_of_dispute(request.user, dispute),
-        "documents": _documents(dispute),
+        "documents": _documents(request.user, dispute),
         "agreement": _agreement(dispute),
         "actions": actions,
+        # Before the close is offered, what the case file still lacks (the close says it too).
+        "file_gaps": case_file_gaps(dispute)
+        if any(action.name == "close" for action in actions)
+        else [],
         "error": error,
         "stray_errors": stray_errors,
         "session_form": session_form if may_schedule or session_form is not None else None,
@@ -256,6 +271,7 @@ def _case_response(
         "confirmation": _confirmation(request.user, dispute),
         "mediation_consent": mediation_consent_context(request.user, dispute),
         "rights_notice": rights_notice_context(request.user, dispute),
+        "powers_of_attorney": powers_of_attorney_context(request.user, dispute, authority_form),
     }
     return render(request, "mediation/case.html", context, status=status)
 

@@ -5,6 +5,7 @@ from mediation.workbench import (
     agreement_views,
     case_views,
     consent_views,
+    minutes_views,
     overview_views,
     party_views,
     queue_views,
@@ -28,11 +29,21 @@ urlpatterns = [
     path("<int:pk>/transitions/<slug:name>/", case_views.transition, name="transition"),
     path("<int:pk>/sessions/", case_views.schedule_session, name="sessions"),
     path("<int:pk>/sessions/<int:session_id>/", case_views.record_session, name="session"),
+    path(
+        "<int:pk>/sessions/<int:session_id>/minutes/",
+        minutes_views.sign_minutes,
+        name="minutes_signature",
+    ),
     path("<int:pk>/parties/<int:case_party_id>/", party_views.party, name="party"),
     path(
         "<int:pk>/parties/<int:case_party_id>/remove/",
         party_views.remove_party,
         name="party_remove",
+    ),
+    path(
+        "<int:pk>/parties/<int:case_party_id>/power-of-attorney/",
+        party_views.power_of_attorney,
+        name="power_of_attorney",
     ),
     path(
         "<int:pk>/confirmation-consents/",

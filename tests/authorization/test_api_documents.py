@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
-import pytest
+import datetime
+from typing import Any
 
-from documents.models import Agreement, Signature
+import pytest
+from django.utils import timezone
+
+from documents.models import Agreement, MinutesSignature, Signature
+from mediation.cases.models import MediationSession
 from tests.authorization.bodies import (
     SIGNATURE_IMAGE,
     agreement_json,
@@ -14,6 +19,8 @@ from tests.authorization.bodies import (
 )
 from tests.authorization.expectations import SEE_CASE, only
 from tests.authorization.harness import (
+    ADMIN,
+    DIRECTOR,
     MEDIATOR,
     OTHER,
     OWN,
@@ -21,6 +28,7 @@ from tests.authorization.harness import (
     Clients,
     Row,
     Scene,
+    Url,
     api,
     by_endpoint,
     case_api,
@@ -50,6 +58,53 @@ def parties_signed(s: Scene) -> None:
 
 def mediator_signature_json(s: Scene, side: str) -> dict[str, str]:
     return {"signer_name": s.mediator(side).display_name, "image": SIGNATURE_IMAGE}
+
+
+def minutes_held(s: Scene) -> None:
+    """Both cases' sessions were held yesterday, joint, with their minutes; the applicant (the
+    world's party on the own case) and the case's mediator were there."""
+    for side in (OWN, OTHER):
+        session = s.session(side)
+        MediationSession.objects.filter(pk=session.pk).update(
+            status="held",
+            minutes="双方陈述事实，调解员释法明理。",
+            scheduled_at=timezone.now() - datetime.timedelta(days=1),
+        )
+        session.attendees.add(s.applicant(side))
+        session.mediators.add(s.mediator(side))
+
+
+def minutes_signed(s: Scene) -> None:
+    """The held sessions' minutes signed by everyone present: the PDF can be issued."""
+    minutes_held(s)
+    for side in (OWN, OTHER):
+        session = s.session(side)
+        common = {"session": session, "user": s.mediator(side).user, "text_sha256": "0" * 64}
+        applicant = s.applicant(side)
+        MinutesSignature.objects.create(
+            attendee=applicant, signer_name=applicant.party.name, image=b"png", **common
+        )
+        MinutesSignature.objects.create(
+            mediator=s.mediator(side),
+            signer_name=s.mediator(side).display_name,
+            image=b"png",
+            **common,
+        )
+
+
+def minutes_api(tail: str) -> Url:
+    return lambda s, side: (
+        f"/api/v1/disputes/{s.case(side).pk}/sessions/{s.session(side).pk}/minutes/{tail}"
+    )
+
+
+def minutes_signature_json(s: Scene, side: str) -> dict[str, Any]:
+    applicant = s.applicant(side)
+    return {
+        "attendee": applicant.pk,
+        "signer_name": applicant.party.name,
+        "image": SIGNATURE_IMAGE,
+    }
 
 
 # --- the table -----------------------------------------------------------------------------------
@@ -117,6 +172,30 @@ TABLE: list[Row] = [
     *matrix(
         api("api-document-pdf", "GET", case_api("documents/acceptance_notice/pdf/")), **SEE_CASE
     ),
+    # ---- a session's minutes: read by whom mediation/cases/minutes.py lets read them (a joint
+    # session: the body's staff, the court, the party who attended) --------------------------
+    *matrix(
+        api(
+            "api-minutes-signatures",
+            "GET",
+            minutes_api("signatures/"),
+            setup=minutes_held,
+        ),
+        **SEE_CASE,
+    ),
+    *matrix(
+        api(
+            "api-minutes-signatures",
+            "POST",
+            minutes_api("signatures/"),
+            data=minutes_signature_json,
+            setup=minutes_held,
+        ),
+        # Those who record sessions record who signed their minutes: the case's mediator or a
+        # director (services.record_session_outcome's people, the superuser among them).
+        **only(201, (MEDIATOR, DIRECTOR, ADMIN)),
+    ),
+    *matrix(api("api-minutes-pdf", "GET", minutes_api("pdf/"), setup=minutes_signed), **SEE_CASE),
 ]
 
 

@@ -58,6 +58,11 @@ def agent_url(s: Scene, side: str) -> str:
     return f"/api/v1/disputes/{agent.dispute_id}/parties/{agent.pk}/power-of-attorney/"
 
 
+def agent_page(s: Scene, side: str) -> str:
+    agent = s.agent(side)
+    return f"/cases/{agent.dispute_id}/parties/{agent.pk}/power-of-attorney/"
+
+
 SIGNED = Scene.cases_signed
 
 TABLE: list[Row] = [
@@ -102,6 +107,16 @@ TABLE: list[Row] = [
         api("api-power-of-attorney", "PUT", agent_url, data=power_of_attorney),
         # The body's desk and the case's mediator record what the agent brought.
         **only(200, (CLERK, DIRECTOR, MEDIATOR, ADMIN)),
+    ),
+    *matrix(
+        page(
+            "workbench:power_of_attorney",
+            "POST",
+            agent_page,
+            data=power_of_attorney,
+        ),
+        # The same, from the case page.
+        **only(303, (CLERK, DIRECTOR, MEDIATOR, ADMIN), anon=302, hidden=OUTSIDE_WORKBENCH),
     ),
     *matrix(
         page(

@@ -22,6 +22,7 @@ from tests.authorization.harness import (
     CLERK,
     DIRECTOR,
     MEDIATOR,
+    SIGNATURE_IMAGE,
     Clients,
     Row,
     Scene,
@@ -36,6 +37,7 @@ from tests.authorization.harness import (
     references_in_scope,
     run_endpoint,
 )
+from tests.authorization.test_api_documents import minutes_held
 from tests.conftest import World
 
 
@@ -50,6 +52,15 @@ def _respondent_form(s: Scene, side: str) -> dict[str, Any]:
 
 def _answer_form(s: Scene, side: str) -> dict[str, Any]:
     return {"case_party": s.case_parties(side)[1], "answer": "agrees", "channel": "phone"}
+
+
+def _minutes_signature_form(s: Scene, side: str) -> dict[str, Any]:
+    applicant = s.applicant(side)
+    return {
+        "signer": f"p{applicant.pk}",
+        "signer_name": applicant.party.name,
+        "image": SIGNATURE_IMAGE,
+    }
 
 
 # --- the table -----------------------------------------------------------------------------------
@@ -240,6 +251,17 @@ TABLE: list[Row] = [
             lambda s, d: f"/cases/{s.case(d).pk}/sessions/{s.session(d).pk}/",
             data=form(status="cancelled"),
         ),
+        **only(303, (MEDIATOR, DIRECTOR, ADMIN), anon=302, hidden=OUTSIDE_WORKBENCH),
+    ),
+    *matrix(
+        page(
+            "workbench:minutes_signature",
+            "POST",
+            lambda s, d: f"/cases/{s.case(d).pk}/sessions/{s.session(d).pk}/minutes/",
+            data=_minutes_signature_form,
+            setup=minutes_held,
+        ),
+        # Those who record sessions take the signatures of their minutes.
         **only(303, (MEDIATOR, DIRECTOR, ADMIN), anon=302, hidden=OUTSIDE_WORKBENCH),
     ),
     *matrix(

@@ -56,7 +56,12 @@ def test_delegated_case_runs_from_court_to_body_and_back_to_the_same_court(world
     assert dispute_step(director, case.pk, "assign", mediator=world.mediator.pk).status_code == 200
     session = mediator.post(
         f"/api/v1/disputes/{case.pk}/sessions/",
-        {"scheduled_at": timezone.now().isoformat(), "place": "第一调解室", "status": "held"},
+        {
+            "scheduled_at": timezone.now().isoformat(),
+            "place": "第一调解室",
+            "status": "held",
+            "minutes": "双方陈述事实与诉求，调解员释法明理。",
+        },
         format="json",
     )
     assert session.status_code == 201, session.data

@@ -100,3 +100,19 @@ def test_a_party_consents_online_from_the_portal(
         world.party_user,
     )
     assert f'data-consent-party="{applicant.pk}"' not in party.get(page).content.decode()
+
+
+def test_an_entrusted_case_page_offers_no_joint_application(world: World) -> None:
+    """A case a court entrusted during its suit goes back to the trial court: the page offers
+    no consent to record that the service would only refuse."""
+    dispute = dispute_in(
+        world, "signed", channel="court_entrusted", court_case_number="(2026)赣0102民初77号"
+    )
+    ConfirmationConsent.objects.filter(dispute=dispute).update(
+        voided_at=dispute.created_at, void_reason="revise"
+    )
+    html = web(world.mediator.user).get(f"/cases/{dispute.pk}/").content.decode()
+    assert "confirmation-consents/" not in html
+    delegated = unconsented(world)
+    html = web(world.mediator.user).get(f"/cases/{delegated.pk}/").content.decode()
+    assert "confirmation-consents/" in html

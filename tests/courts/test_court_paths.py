@@ -20,7 +20,7 @@ from mediation.cases import services as dispute_services
 from mediation.cases.models import Dispute
 from tests.conftest import World, client_for
 from tests.courts.api_helpers import REFERRALS, delegate, dispute_step, snapshot, step
-from tests.mediation.helpers import dispute_in, give_confirmation_consents
+from tests.mediation.helpers import complete_the_file, dispute_in, give_confirmation_consents
 
 ENTRUSTMENT_NUMBER = "(2026)赣0102民初77号"
 
@@ -51,7 +51,12 @@ def _bring_to_ending(world: World, case_id: int, ending: str) -> None:
     assert dispute_step(director, case_id, "assign", mediator=world.mediator.pk).status_code == 200
     session = mediator.post(
         f"/api/v1/disputes/{case_id}/sessions/",
-        {"scheduled_at": timezone.now().isoformat(), "place": "第一调解室", "status": "held"},
+        {
+            "scheduled_at": timezone.now().isoformat(),
+            "place": "第一调解室",
+            "status": "held",
+            "minutes": "双方陈述事实与诉求，调解员释法明理。",
+        },
         format="json",
     )
     assert session.status_code == 201, session.data
@@ -102,6 +107,7 @@ def test_court_paths(world: World, path: Path) -> None:
         assert Referral.objects.filter(dispute_id=case_id, court=world.court).count() == 2
 
     if path.close_outcome:
+        complete_the_file(dispute, world.mediator.user)
         closed = dispute_step(mediator, case_id, "close", outcome=path.close_outcome)
         assert closed.status_code == 200, closed.data
         assert closed.data["state"] == "closed"

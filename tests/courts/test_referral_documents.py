@@ -12,6 +12,7 @@ import pytest
 from django.test import Client
 from pypdf import PdfReader
 
+from documents import generation
 from documents.models import Agreement
 from parties.models import CaseParty, PartyRole
 from tests import factories as f
@@ -81,3 +82,57 @@ def test_the_referral_page_links_every_document_of_the_case(world: World) -> Non
                 assert cp.party.id_number in text  # in full, for the court
             assert agent.party.name in text
             assert "授权委托书第7号" in text
+
+
+def test_whoever_acts_for_an_applicant_signs_in_the_applicants_box(world: World) -> None:
+    """A child applies through her guardian, an adult may through an agent: the application's
+    signature boxes name who signs for whom, as the agreement does."""
+    dispute = dispute_in(world, "signed", court=None)
+    applicant = dispute.case_parties.get(role=PartyRole.APPLICANT)
+    respondent = dispute.case_parties.get(role=PartyRole.RESPONDENT)
+    f.CasePartyFactory(
+        dispute=dispute,
+        party=f.PartyFactory(name="王丽"),
+        role=PartyRole.GUARDIAN,
+        represents=applicant,
+    )
+    f.CasePartyFactory(
+        dispute=dispute,
+        party=f.PartyFactory(name="周律师"),
+        role=PartyRole.AGENT,
+        represents=respondent,
+    )
+
+    # The parties have applied to the court (the application exists from then on).
+    f.ReferralFactory(dispute=dispute, court=world.court, kind="confirmation")
+    document = generation.generate(dispute.pk, "confirmation_application")
+    text = _text(generation.pdf_of(document))
+
+    signatures = text[text.index("申请人（签名或者盖章）") :]
+    assert "法定代理人：王丽（签名）" in signatures
+    assert "委托代理人：周律师（签名）" in signatures
+
+
+@pytest.mark.parametrize(
+    ("channel", "number", "words"),
+    [
+        ("court_delegated", "(2026)赣0102民诉前调123号", "在立案前委派"),
+        ("court_entrusted", "(2026)赣0102民初77号", "在审理(2026)赣0102民初77号案件过程中，委托"),
+    ],
+)
+def test_papers_of_a_court_case_name_the_court_and_its_number(
+    world: World, channel: str, number: str, words: str
+) -> None:
+    """The trial court's clerk matches each paper to the court's own file by its number."""
+    dispute = dispute_in(world, "mediating", channel=channel, court_case_number=number)
+    text = re.sub(
+        r"\s+", "", _text(generation.pdf_of(generation.generate(dispute.pk, "acceptance_notice")))
+    )
+    assert words in text
+    assert (
+        f"{world.court.name}{'委托' if channel == 'court_entrusted' else '委派'}调解{number}"
+        in text
+    )
+    walk_in = dispute_in(world, "mediating", court=None)
+    text = _text(generation.pdf_of(generation.generate(walk_in.pk, "acceptance_notice")))
+    assert "委派" not in text and "委托调解" not in text and "调解申请" in text

@@ -386,6 +386,72 @@ def context_for(kind: str, lang: str = "zh-hans", **kwargs: Any) -> dict[str, An
                 "agreed_on": datetime.date(2026, 2, 6),
             }
         )
+    elif kind == "session_minutes":
+        context.update(minutes_context(lang))
     else:
         raise ValueError(kind)
     return context
+
+
+def minutes_context(lang: str) -> dict[str, Any]:
+    """A joint session's minutes: the child and his guardian sign, the hospital through its
+    representative, the hospital's agent refuses, the mediator signs
+    (documents.minutes.minutes_context)."""
+    zh = lang == "zh-hans"
+    at = datetime.datetime(2026, 2, 10, 9, 30, tzinfo=SHANGHAI)
+    signed = at + datetime.timedelta(hours=2)
+
+    def row(role: str, name: str, **extra: Any) -> dict[str, Any]:
+        return {
+            "name": name,
+            "role_label": LABELS[lang][role],
+            "represents_name": "",
+            "organization": False,
+            "signer_name": name,
+            "representative_name": "",
+            "representative_role": "",
+            "refused": False,
+            "note": "",
+            "image": signature_png_uri(len(name)),
+            "signed_at": signed,
+            **extra,
+        }
+
+    return {
+        "title": "调解笔录（第1次）" if zh else "Minutes of a Mediation Session (Session 1)",
+        "session": {
+            "number": 1,
+            "caucus": False,
+            "kind_label": "联合调解" if zh else "Joint session",
+            "at": at,
+            "place": "第一调解室" if zh else "Mediation room 1",
+            "online_link": "",
+        },
+        "mediators": [{"name": MEDIATOR}],
+        "recorder": MEDIATOR,
+        "minutes": "各方陈述事实与诉求，调解员释法明理。"
+        if zh
+        else "Each side stated the facts and its claims; the mediator explained the law.",
+        "attendees": [
+            row("applicant", APPLICANT),
+            row("guardian", GUARDIAN, represents_name=APPLICANT),
+            row(
+                "respondent",
+                RESPONDENT,
+                organization=True,
+                representative_name="李主任",
+                representative_role="医务科科长" if zh else "head of medical affairs",
+            ),
+            row(
+                "agent",
+                AGENT,
+                represents_name=RESPONDENT,
+                refused=True,
+                image=None,
+                note="拒绝签字，经释明仍拒绝。" if zh else "Refused to sign after explanation.",
+            ),
+        ],
+        "mediator_signatures": [
+            {"name": MEDIATOR, "image": signature_png_uri(7), "signed_at": signed},
+        ],
+    }

@@ -155,6 +155,9 @@ def test_notices_follow_the_case_and_render_in_both_languages(
 
 
 def test_referral_letter_and_confirmation_application(world: World, signed: Case) -> None:
+    # Before the parties apply there is no application to print, nor a court to address it to.
+    before = client_for(world.director).get(pdf_url(signed.dispute, "confirmation_application"))
+    assert before.status_code == 404
     give_confirmation_consents(signed.dispute, world.mediator.user)  # the joint application
     court_services.send_referral(
         actor=world.mediator.user,

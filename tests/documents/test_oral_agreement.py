@@ -50,7 +50,7 @@ def test_an_oral_agreement_signs_the_case_and_prints_its_record(world: World) ->
     )
     assert pdf.status_code == 200
     text = text_of(pdf.content)
-    assert "口头调解协议登记表" in text
+    assert "人民调解口头协议登记表" in text  # 司法部's form, a people's committee's title
     assert ORAL["content"] in text and ORAL["performance"] in text
 
 

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from documents.agreements import add_terms
 from mediation.cases.models import Dispute
-from mediation.kernel.choices import CLOSE_OUTCOMES_BY_STATE, State
+from mediation.kernel.choices import CLOSE_OUTCOMES_BY_STATE, PRINCIPAL_ROLES, State
 from parties.models import PartyRole
 from tests import factories as f
 
@@ -68,7 +68,61 @@ def dispute_in(world: Any, state: str, **overrides: Any) -> Dispute:
     if state == "confirming":
         # The court has the application in hand, so it can rule on it.
         f.ReferralFactory(dispute=dispute, court=world.court, state="received")
+    if state in CONCLUDED:
+        complete_the_file(dispute, world.mediator.user)
     return dispute
+
+
+# States whose case may be closed, or has been: their file is complete.
+CONCLUDED = ("signed", "confirming", "confirmed", "failed", "referred", "closed")
+
+
+def complete_the_file(dispute: Dispute, recorded_by: Any) -> None:
+    """What the case file needs before `close` (SPEC §5), written as rows: every principal
+    party's acknowledgement of the rights notice, and a session held with its minutes signed by
+    everyone present; a session still only scheduled is recorded as cancelled."""
+    from documents.minutes import minutes_sha256
+    from documents.models import MinutesSignature
+    from parties.models import RightsAcknowledgement
+
+    principals = dispute.case_parties.filter(role__in=PRINCIPAL_ROLES)
+    for cp in principals.filter(rights_acknowledgements__isnull=True):
+        RightsAcknowledgement.objects.create(
+            case_party=cp, channel="in_person", recorded_by=recorded_by
+        )
+    dispute.sessions.filter(status="scheduled").update(status="cancelled")
+    if not dispute.sessions.filter(status="held").exists():
+        session = f.MediationSessionFactory(
+            dispute=dispute,
+            scheduled_at=timezone.now() - datetime.timedelta(days=2),
+            status="held",
+        )
+        session.attendees.set(principals)
+        if dispute.mediator_id:
+            session.mediators.set([dispute.mediator])
+    for session in dispute.sessions.filter(status="held"):
+        if not session.minutes.strip():
+            session.minutes = "双方陈述事实与诉求，调解员释法明理。"
+            session.save(update_fields=["minutes"])
+        signed = MinutesSignature.objects.filter(session=session)
+        for attendee in session.attendees.select_related("party"):
+            if not signed.filter(attendee=attendee).exists():
+                MinutesSignature.objects.create(
+                    session=session,
+                    attendee=attendee,
+                    signer_name=attendee.party.name,
+                    user=recorded_by,
+                    text_sha256=minutes_sha256(session.minutes),
+                )
+        for mediator in session.mediators.all():
+            if not signed.filter(mediator=mediator).exists():
+                MinutesSignature.objects.create(
+                    session=session,
+                    mediator=mediator,
+                    signer_name=mediator.display_name,
+                    user=recorded_by,
+                    text_sha256=minutes_sha256(session.minutes),
+                )
 
 
 def give_confirmation_consents(dispute: Dispute, recorded_by: Any) -> None:

@@ -77,3 +77,11 @@ def test_the_api_and_the_page_record_and_show_it(world: World, dispute: Dispute)
     )
     assert signed.status_code == 303
     assert "Notice not signed yet" not in html(web(world.clerk).get(case_url(dispute)))
+
+
+def test_the_row_names_the_party_with_a_chinese_colon_in_chinese(
+    world: World, dispute: Dispute
+) -> None:
+    applicant = dispute.case_parties.get(role="applicant")
+    page = html(web(world.clerk).get(case_url(dispute), headers={"accept-language": "zh-hans"}))
+    assert f'<span class="who">申请人：{applicant.party.name}</span>' in page

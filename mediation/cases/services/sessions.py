@@ -77,6 +77,10 @@ def schedule_session(*, actor: Any, dispute_id: Any, data: SessionInput) -> Medi
         errors["kind"] = _("Choose a joint session or a caucus.")
     if data.status == "held" and data.scheduled_at > timezone.now():
         errors["status"] = _("A session in the future cannot have been held.")
+    elif data.status == "held" and not data.minutes.strip():
+        # Minutes are fixed once the session is recorded held: without them now, the case file
+        # would lack them for good.
+        errors["minutes"] = _("Write the minutes of the session.")
     if errors:
         raise ValidationError(errors)
     session = MediationSession(
@@ -88,8 +92,9 @@ def schedule_session(*, actor: Any, dispute_id: Any, data: SessionInput) -> Medi
         kind=data.kind,
         minutes=data.minutes,
         created_by=actor,
+        recorded_by=actor if data.status != "scheduled" else None,
     )
-    session.full_clean(exclude=["dispute", "created_by"])
+    session.full_clean(exclude=["dispute", "created_by", "recorded_by"])
     session.save()
     session.mediators.set(mediators)
     session.attendees.set(attendees)
@@ -128,5 +133,6 @@ def record_session_outcome(
         raise ValidationError({"minutes": _("Write the minutes of the session.")})
     session.status = status
     session.minutes = minutes.strip()
-    session.save(update_fields=["status", "minutes"])
+    session.recorded_by = actor
+    session.save(update_fields=["status", "minutes", "recorded_by"])
     return session

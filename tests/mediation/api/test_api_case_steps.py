@@ -214,6 +214,8 @@ def test_schedule_and_list_sessions(world: World) -> None:
         ({"scheduled_at": "2030-01-01T09:00:00+08:00", "place": "x", "attendees": [999999]},
          "attendees"),
         ({"scheduled_at": "2030-01-01T09:00:00+08:00", "place": "x", "status": "held"}, "status"),
+        # Held sessions come with their minutes: they cannot be added once it is recorded held.
+        ({"scheduled_at": "2026-01-01T09:00:00+08:00", "place": "x", "status": "held"}, "minutes"),
     ],
 )  # fmt: skip
 def test_bad_sessions_get_400(world: World, data: dict[str, Any], field: str) -> None:

@@ -34,6 +34,7 @@ def receivers_of(signal: Any) -> list[str]:
 def test_the_receivers_of_each_event_are_those_its_docstring_lists() -> None:
     assert receivers_of(events.dispute_transitioning) == [
         "documents.receivers.record_plain_terms",
+        "documents.receivers.refuse_close_with_incomplete_file",
     ]
     assert receivers_of(events.dispute_registered) == [
         "courts.receivers.open_court_referral",
@@ -46,6 +47,7 @@ def test_the_receivers_of_each_event_are_those_its_docstring_lists() -> None:
         "mediation.figures.receivers.refresh_after_import",
         "mediation.notifications.receivers.notify_transition",
         "documents.receivers.void_signatures_on_revision",
+        "documents.receivers.file_the_case",
     ]
     assert receivers_of(events.session_scheduled) == [
         "mediation.notifications.receivers.notify_session",
@@ -53,7 +55,11 @@ def test_the_receivers_of_each_event_are_those_its_docstring_lists() -> None:
     assert receivers_of(referral_step_recorded) == [
         "mediation.notifications.receivers.notify_referral_step",
     ]
-    for name in receivers_of(events.dispute_transitioned) + receivers_of(events.dispute_registered):
+    for name in (
+        receivers_of(events.dispute_transitioned)
+        + receivers_of(events.dispute_registered)
+        + receivers_of(events.dispute_transitioning)
+    ):
         assert name in events.__doc__
 
 
