@@ -19,7 +19,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
-from courts.models import Referral, ReferralKind
+from courts.models import ConfirmationConsent, Referral, ReferralKind
 from documents import storage
 from documents.models import (
     Agreement,
@@ -307,6 +307,11 @@ def _confirmation_applicants(
     address, and whoever acts for them, agents with their special power of attorney."""
     joint = ("applicant", "respondent")
     principals = {cp.pk for cp in case_parties if cp.role in joint}
+    # Each applicant's recorded consent to apply (in person or online), printed in their box:
+    # the court sees how each joined the application, whoever signs the paper.
+    consents = {
+        c.party_id: c for c in ConfirmationConsent.objects.live().filter(party_id__in=principals)
+    }
     parties = []
     agents = []
     for cp in case_parties:
@@ -315,6 +320,16 @@ def _confirmation_applicants(
         row = party_row(cp, names)
         row["id_number"] = cp.party.id_number
         row["phone"] = cp.party.phone
+        consent = consents.get(cp.pk)
+        row["consent"] = (
+            {
+                "at": consent.at,
+                "method_label": consent.get_method_display(),
+                "given_by": names.get(consent.given_by_id, ""),
+            }
+            if consent is not None
+            else None
+        )
         parties.append(row)
         if cp.role == "agent":
             scope = set(cp.authority_scope or [])

@@ -31,8 +31,9 @@ class Wording:
     mediation: Promise
     # Printed under the seal slot: 人民调解委员会（印） / 调解机关（印） / …
     seal_label: Promise
-    # The seal's own title, for the seal drawing: 人民调解委员会 / 行政调解专用章 / …
-    seal_title: Promise
+    # The seal's own title, below the star of the seal drawing: 行政调解专用章; empty where the
+    # seal carries only the body's name.
+    seal_title: Promise | str
     # The other papers' titles, where 司法部's and the courts' forms name them by the kind of
     # mediation: 人民调解受理通知书 / 行政调解受理通知书 / 受理通知书, and so on.
     acceptance_notice_title: Promise
@@ -52,7 +53,9 @@ PEOPLES = Wording(
     body_noun=pgettext_lazy("document wording", "the people's mediation committee"),
     mediation=pgettext_lazy("document wording", "people's mediation"),
     seal_label=pgettext_lazy("document wording", "(Seal of the people's mediation committee)"),
-    seal_title=pgettext_lazy("document wording", "People's Mediation Committee"),
+    # A committee's seal carries its name round the star and nothing below: the name already
+    # says it is a people's mediation committee.
+    seal_title="",
     acceptance_notice_title=pgettext_lazy(
         "document", "Notice of Acceptance for People's Mediation"
     ),
@@ -92,7 +95,7 @@ COURT = Wording(
     body_noun=pgettext_lazy("document wording", "the people's court"),
     mediation=pgettext_lazy("document wording", "mediation"),
     seal_label=pgettext_lazy("document wording", "(Seal of the court)"),
-    seal_title=pgettext_lazy("document wording", "People's Court"),
+    seal_title="",  # a court's seal carries only its name
     acceptance_notice_title=pgettext_lazy("document", "Notice of Acceptance"),
     refusal_notice_title=pgettext_lazy("document", "Notice of Refusal to Accept"),
     termination_title=pgettext_lazy("document", "Notice of Termination of Mediation"),

@@ -4,14 +4,19 @@ then the session's mediators."""
 
 from __future__ import annotations
 
+import datetime
 import io
 from functools import cache
 
+from django.utils import timezone
 from PIL import Image, ImageDraw
 
 from documents.minutes import minutes_signers
 from documents.minutes_signing import MinutesSignatureInput, record_minutes_signature
 from mediation.cases.models import MediationSession
+
+SENT = ("刘海涛", "周建华", "陈丽娟", "黄志明", "吴晓燕")
+SESSION_LENGTH = datetime.timedelta(hours=1, minutes=30)
 
 
 @cache
@@ -43,8 +48,15 @@ def sign_minutes(session: MediationSession) -> None:
             image=_drawing(),
         )
         if signer.organization and party is not None:
-            data.signer_name = party.legal_representative or "经办人"
-            data.representative_role = party.legal_representative_title or "经办人"
+            # Whoever came for the organisation: its legal representative, or a staff member it
+            # sent with a letter of authority.
+            data.signer_name = party.legal_representative or SENT[session.pk % len(SENT)]
+            data.representative_role = party.legal_representative_title or "委托经办人"
         record_minutes_signature(
-            actor=recorder, dispute_id=session.dispute_id, session_id=session.pk, data=data
+            actor=recorder,
+            dispute_id=session.dispute_id,
+            session_id=session.pk,
+            data=data,
+            # Signed at the end of the session, as the mediator reads the minutes back.
+            at=min(session.scheduled_at + SESSION_LENGTH, timezone.now()),
         )

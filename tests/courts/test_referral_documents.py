@@ -82,6 +82,9 @@ def test_the_referral_page_links_every_document_of_the_case(world: World) -> Non
                 assert cp.party.id_number in text  # in full, for the court
             assert agent.party.name in text
             assert "授权委托书第7号" in text
+            # Each box says how its party joined the application, as Fengqiao recorded it.
+            boxes = re.sub(r"\s+", "", text[text.index("申请人（签名或者盖章）") :])
+            assert boxes.count("同意申请：当面向调解员表示") == 2, boxes
 
 
 def test_whoever_acts_for_an_applicant_signs_in_the_applicants_box(world: World) -> None:

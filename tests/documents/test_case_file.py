@@ -224,6 +224,15 @@ def test_the_file_is_signed_by_the_body_and_validates(world: World, closed: Case
         signatures[0], ValidationContext(trust_roots=ca, allow_fetching=False)
     )
     assert status.bottom_line, status.pretty_print_details()
+    # Its code, on the cover, is checked like any paper's, without showing the archive.
+    from django.test import Client
+
+    document = case_file_document(closed.dispute.pk)
+    page = Client().get(f"/verify/{document.verification_code}/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "调解卷宗" in html and document.sha256 in html and 'id="signature-valid"' in html
+    assert closed.online.party.id_number not in html
 
 
 def test_only_the_bodys_staff_read_the_file(world: World, closed: Case) -> None:

@@ -72,8 +72,23 @@ def test_every_kind_of_body_has_its_words_in_both_languages() -> None:
         with translation.override("en"):
             english = wording.as_context()
         for name in fields:
+            if name == "seal_title" and not chinese[name]:
+                # A seal with the body's name only (a committee's, a court's): nothing to say.
+                assert not english[name]
+                continue
             assert chinese[name] and english[name], name
             assert chinese[name] != english[name], (name, english[name])
+
+
+def test_a_committees_seal_carries_its_name_and_nothing_below_the_star() -> None:
+    from documents.templatetags.documents_pdf import seal_svg
+
+    with translation.override("zh-hans"):
+        peoples = BY_KIND[BodyKind.PEOPLES_COMMITTEE].as_context()["seal_title"]
+        administrative = BY_KIND[BodyKind.ADMINISTRATIVE].as_context()["seal_title"]
+    drawing = seal_svg("东湖区百花洲街道人民调解委员会", peoples)
+    assert drawing.count("<text") == len("东湖区百花洲街道人民调解委员会")
+    assert "行政调解专用章" in seal_svg("南昌市公安局交通管理局东湖大队", administrative)
 
 
 @pytest.fixture
