@@ -98,7 +98,7 @@ class TokenView(LoginView):
 
 def not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
     """A URL that matches nothing: under /api/ the JSON error every API answer has (the schema
-    documents no HTML), elsewhere Django's page."""
+    documents no HTML), elsewhere the site's own page (templates/404.html)."""
     if request.path.startswith("/api/"):
         return JsonResponse({"detail": str(NotFound.default_detail)}, status=404)
     return page_not_found(request, exception)

@@ -37,7 +37,7 @@ from documents import selectors as document_selectors
 from mediation.cases.services import transition_label
 from mediation.cases.workflow import TRANSITION_NAMES
 from mediation.kernel.exceptions import Conflict, Forbidden, ServiceError
-from mediation.kernel.presentation import LogRow, log_row, step_forms
+from mediation.kernel.presentation import LogRow, display_names, log_row, step_forms
 from mediation.kernel.roles import Role, scope_of
 from parties.presentation import case_party_rows
 
@@ -125,6 +125,8 @@ def _log_details(data: dict[str, Any]) -> list[str]:
 
 
 def _log_rows(referral: Referral) -> list[LogRow]:
+    entries = list(selectors.referral_log(referral))
+    display_names(entry.actor for entry in entries)  # every actor's name in one query
     return [
         log_row(
             entry,
@@ -132,7 +134,7 @@ def _log_rows(referral: Referral) -> list[LogRow]:
             states=ReferralState,
             details=_log_details(entry.data or {}),
         )
-        for entry in selectors.referral_log(referral)
+        for entry in entries
     ]
 
 

@@ -44,6 +44,7 @@ from documents.minutes import minutes_document, minutes_gaps
 from documents.models import Agreement, Document, DocumentKind, DocumentLanguage
 from mediation.cases.models import Dispute, MediationSession, TransitionLog
 from mediation.kernel.choices import PRINCIPAL_ROLES, Outcome, PartyRole, SessionStatus, State
+from mediation.kernel.presentation import display_name
 
 
 def _held_sessions(dispute: Dispute) -> list[MediationSession]:
@@ -212,7 +213,7 @@ def _full_parties(dispute: Dispute) -> list[dict[str, Any]]:
 def _person(user: Any) -> str:
     if user is None:
         return ""
-    return f"{user.last_name}{user.first_name}".strip() or user.get_username()
+    return display_name(user)
 
 
 def _log(dispute: Dispute) -> list[TransitionLog]:

@@ -370,8 +370,8 @@ def build_context(
             "date": timezone.localdate(),
             "body": {
                 "name": dispute.body.name,
-                "address": dispute.body.region,
-                "phone": "",
+                "address": dispute.body.address or dispute.body.region,
+                "phone": dispute.body.phone,
             },
             "dispute": {
                 "title": dispute.title,

@@ -32,6 +32,7 @@ from documents.models import Document, DocumentKind, DocumentLanguage, MinutesSi
 from mediation.cases.models import Dispute, MediationSession, Mediator
 from mediation.kernel.choices import SessionKind, SessionStatus
 from mediation.kernel.exceptions import Conflict, NotFound
+from mediation.kernel.presentation import display_name
 from parties.models import CaseParty, PartyKind
 
 
@@ -43,7 +44,7 @@ def minutes_sha256(text: str) -> str:
 def user_name(user: Any) -> str:
     if user is None:
         return ""
-    return f"{user.last_name}{user.first_name}".strip() or user.get_username()
+    return display_name(user)
 
 
 def is_signable(session: MediationSession) -> bool:

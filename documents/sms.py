@@ -9,7 +9,7 @@ from typing import Protocol
 from django.conf import settings
 from django.utils.module_loading import import_string
 
-from parties.validators import mask_phone
+from parties.validators import is_mobile_phone, mask_phone, normalize_phone
 
 logger = logging.getLogger("fengqiao.sms")
 
@@ -35,6 +35,12 @@ class MemorySmsBackend:
         MemorySmsBackend.outbox.append((phone, message))
 
 
-def send_sms(phone: str, message: str) -> None:
+def send_sms(phone: str, message: str) -> bool:
+    """Send `message` to a mobile number; False, logged, for any other (a landline would take the
+    gateway's money and reach no one, and "sent" would be untrue)."""
+    if not is_mobile_phone(phone):
+        logger.warning("SMS not sent to %s: not a mobile number.", mask_phone(phone))
+        return False
     backend: SmsBackend = import_string(settings.FENGQIAO_SMS_BACKEND)()
-    backend.send(phone, message)
+    backend.send(normalize_phone(phone), message)
+    return True

@@ -31,6 +31,8 @@ class MediationBodyForm(forms.ModelForm):
             "kind",
             "track",
             "region",
+            "address",
+            "phone",
             "categories",
             "default_deadline_days",
             "deadline_days_by_category",

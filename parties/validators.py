@@ -190,6 +190,12 @@ def normalize_phone(value: str) -> str:
     return match.group(1) if match else phone
 
 
+def is_mobile_phone(value: str | None) -> bool:
+    """A Chinese mobile number (11 digits from 13…–19…, +86 allowed): the only kind of number
+    a text message reaches. A landline on file is for calling."""
+    return bool(_MOBILE_RE.match(normalize_phone(value or "")))
+
+
 def validate_mobile_phone(value: str) -> None:
     """Raise ValidationError (code "invalid_phone") unless a mobile or a landline with area code.
 

@@ -45,6 +45,7 @@ from mediation.kernel.roles import scope_of
 from parties import accounts, otp, selectors
 from parties.forms import CodeForm, PhoneForm, SigningCodeRequestForm, SigningForm
 from parties.models import PartyKind
+from parties.next_steps import next_steps
 from parties.personal_data import export_own_personal_data
 from parties.validators import mask_phone
 
@@ -262,6 +263,7 @@ def _case_response(
         "agreement": agreement,
         "statuses": statuses,
         "to_sign": to_sign,
+        "next": next_steps(dispute, user_id, agreement, to_sign=bool(to_sign)),
         "documents": documents,
         "error": error,
         "ttl_minutes": max(settings.FENGQIAO_OTP_TTL_SECONDS // 60, 1),

@@ -26,6 +26,7 @@ from mediation.cases.models import Dispute, MediationBody
 from mediation.cases.selectors import may_see_personal_data
 from mediation.kernel.api.fields import AmountField, ChoiceLabelField
 from mediation.kernel.choices import Category, Track
+from mediation.kernel.presentation import display_name
 from parties.serializers import CasePartySerializer, PartyInputSerializer
 
 
@@ -311,5 +312,4 @@ class ReferralLogSerializer(serializers.ModelSerializer):
     def get_actor(self, obj: ReferralLog) -> str | None:
         if obj.actor is None:
             return None
-        full = f"{obj.actor.last_name}{obj.actor.first_name}".strip()
-        return full or obj.actor.get_username()
+        return display_name(obj.actor)

@@ -30,6 +30,7 @@ from courts.models import INBOUND_KINDS, OUTBOUND_KINDS, Referral
 from mediation.kernel.api.pagination import ONE_CASE_LIST
 from mediation.kernel.api.steps import StepsMixin
 from mediation.kernel.exceptions import Forbidden
+from mediation.kernel.presentation import display_names
 from mediation.kernel.roles import scope_of
 from parties.serializers import PartyInputSerializer
 
@@ -145,4 +146,6 @@ class ReferralViewSet(
     @action(detail=True, methods=["get"], url_path="log", **ONE_CASE_LIST)
     def log(self, request: Request, pk: str) -> Response:
         referral = selectors.referral_get(request.user, pk)
-        return Response(ReferralLogSerializer(selectors.referral_log(referral), many=True).data)
+        entries = list(selectors.referral_log(referral))
+        display_names(entry.actor for entry in entries)  # every actor's name in one query
+        return Response(ReferralLogSerializer(entries, many=True).data)

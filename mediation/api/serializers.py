@@ -26,6 +26,7 @@ from mediation.kernel.choices import (
     State,
     Track,
 )
+from mediation.kernel.presentation import display_name
 from parties.serializers import CasePartySerializer, PartyInputSerializer
 
 
@@ -350,8 +351,7 @@ class TransitionLogSerializer(serializers.ModelSerializer):
     def get_actor(self, obj: TransitionLog) -> str | None:
         if obj.actor is None:
             return None
-        full = f"{obj.actor.last_name}{obj.actor.first_name}".strip()
-        return full or obj.actor.get_username()
+        return display_name(obj.actor)
 
 
 class SessionSerializer(serializers.ModelSerializer):

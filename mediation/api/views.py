@@ -30,6 +30,7 @@ from mediation.cases.models import Dispute
 from mediation.kernel.api.filtering import StrictOrderingFilter
 from mediation.kernel.api.pagination import ONE_CASE_LIST
 from mediation.kernel.api.steps import StepsMixin
+from mediation.kernel.presentation import display_names
 from parties import consents
 from parties import selectors as party_selectors
 from parties import services as party_services
@@ -266,5 +267,6 @@ class DisputeViewSet(
     @action(detail=True, methods=["get"], url_path="log", **ONE_CASE_LIST)
     def log(self, request: Request, pk: str) -> Response:
         dispute = selectors.dispute_get(request.user, pk)
-        entries = selectors.transition_log(dispute)
+        entries = list(selectors.transition_log(dispute))
+        display_names(entry.actor for entry in entries)  # every actor's name in one query
         return Response(TransitionLogSerializer(entries, many=True).data)

@@ -83,6 +83,9 @@ class MediationBody(models.Model):
     kind = models.CharField(_("kind"), max_length=30, choices=BodyKind.choices)
     track = models.CharField(_("track served"), max_length=20, choices=Track.choices)
     region = models.CharField(_("region"), max_length=100, blank=True)
+    # Where parties come and whom they call: printed on its papers and shown in the portal.
+    address = models.CharField(_("address"), max_length=200, blank=True)
+    phone = models.CharField(_("telephone"), max_length=30, blank=True)
     categories = models.JSONField(_("categories taken"), default=category_list_default, blank=True)
     default_deadline_days = models.PositiveSmallIntegerField(
         _("default deadline (days)"), default=30, validators=[MinValueValidator(1)]

@@ -139,6 +139,11 @@ class Dispute(ConcurrentTransitionMixin, models.Model):
         _("deadline status"), max_length=10, choices=DeadlineStatus.choices, blank=True
     )
     deadline_status_since = models.DateField(_("deadline status since"), null=True, blank=True)
+    # Taken in from a paper ledger (调解台账, SPEC §8) rather than registered here. Its time ran on
+    # paper, where pauses and extensions went unrecorded, so an open one carries no deadline:
+    # it is the body's history to settle, not overdue work (accepting a registered one here
+    # starts its clock as for any case).
+    from_ledger = models.BooleanField(_("historical ledger case"), default=False)
     outcome = models.CharField(_("outcome"), max_length=20, choices=Outcome.choices, blank=True)
     close_outcome = models.CharField(
         _("closing outcome"), max_length=30, choices=CloseOutcome.choices, blank=True

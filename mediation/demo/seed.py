@@ -49,7 +49,9 @@ from parties.services import PartyInput
 DEMO_PASSWORD = "fengqiao-demo"
 # The demo bodies' earlier cases as a centre's ledger would hold them (Chinese headers).
 DEMO_LEDGER = Path(__file__).resolve().parents[1] / "fixtures" / "demo_ledger.csv"
-SIGNING_DEMO_TITLE = "机动车交通事故责任纠纷（签署演示）"
+# The agreed traffic case waiting for four signatures (README "Signing an agreement"): a title
+# as the centre would write it, found again by this title.
+SIGNING_DEMO_TITLE = "机动车交通事故责任纠纷（追尾致乘客受伤）"
 SEED = 2026
 
 BODIES = [
@@ -60,6 +62,8 @@ BODIES = [
         "kind": BodyKind.PEOPLES_COMMITTEE,
         "track": Track.PEOPLE,
         "region": "江西省南昌市东湖区",
+        "address": "江西省南昌市东湖区叠山路118号东湖区公共法律服务中心三楼",
+        "phone": "0791-86201318",
         "categories": [Category.MEDICAL],
         "default_deadline_days": 30,
         "deadline_days_by_category": {Category.MEDICAL: 45},
@@ -73,6 +77,8 @@ BODIES = [
         "kind": BodyKind.ADMINISTRATIVE,
         "track": Track.ADMINISTRATIVE,
         "region": "江西省南昌市东湖区",
+        "address": "江西省南昌市东湖区北京西路88号东湖交警大队事故处理中心",
+        "phone": "0791-86223122",
         "categories": [Category.TRAFFIC],
         "default_deadline_days": 30,
         "deadline_days_by_category": {},
@@ -86,6 +92,8 @@ BODIES = [
         "kind": BodyKind.COURT_INVITED,
         "track": Track.JUDICIAL,
         "region": "江西省南昌市东湖区",
+        "address": "江西省南昌市东湖区环湖路188号东湖区人民法院诉讼服务中心一楼",
+        "phone": "0791-86663035",
         "categories": [Category.FINANCIAL, Category.TRAFFIC, Category.FAMILY],
         "default_deadline_days": 30,
         "deadline_days_by_category": {},
@@ -99,6 +107,8 @@ BODIES = [
         "kind": BodyKind.PEOPLES_COMMITTEE,
         "track": Track.PEOPLE,
         "region": "江西省南昌市东湖区百花洲街道",
+        "address": "江西省南昌市东湖区孺子路66号百花洲街道综治中心",
+        "phone": "0791-86785012",
         "categories": [Category.FAMILY, Category.SCHOOL, Category.TRAFFIC],
         "default_deadline_days": 30,
         "deadline_days_by_category": {},
@@ -128,6 +138,9 @@ COURTS = [
     },
 ]
 
+# The clerks (立案庭) of the two demo courts that delegate cases and decide on confirmation.
+COURT_STAFF = [("李", "文博"), ("黄", "丽萍")]
+
 
 class Command(BaseCommand):
     help = "Load demo data (bodies, staff, courts, 60 disputes); safe to run again."
@@ -143,18 +156,22 @@ class Command(BaseCommand):
             with transaction.atomic():
                 made = self._disputes(bodies, cast, courts)
             self.stdout.write(f"Created {made} demo disputes.")
-        self._import_history()
+        self._import_history(cast)
         self._print_logins()
 
-    def _import_history(self) -> None:
-        """Two years of the demo bodies' paper ledger (SPEC §8), so the dashboard has a history.
-        Importing again skips every row: the ledger's references are the key."""
-        report = import_ledger(DEMO_LEDGER, all_or_nothing=True)
-        if report.status != LedgerImport.Status.DONE:
-            raise CommandError(f"The demo ledger did not import: {report.message}")
-        self.stdout.write(
-            f"Ledger history: {report.imported} cases imported, {report.skipped} already there."
-        )
+    def _import_history(self, cast: Cast) -> None:
+        """Two years of the centre's paper ledger (SPEC §8), so the dashboard has a history, each
+        body's rows imported by its director. The first body's (director1's) are left out: the
+        README's ledger journey is director1 importing them. Importing again skips every row:
+        the ledger's references are the key."""
+        imported = skipped = 0
+        for director in list(cast.directors.values())[1:]:
+            report = import_ledger(DEMO_LEDGER, actor=director, all_or_nothing=True)
+            if report.status != LedgerImport.Status.DONE:
+                raise CommandError(f"The demo ledger did not import: {report.message}")
+            imported += report.imported
+            skipped += report.skipped
+        self.stdout.write(f"Ledger history: {imported} cases imported, {skipped} already there.")
 
     # --- people and places -----------------------------------------------------------------------
 
@@ -195,10 +212,11 @@ class Command(BaseCommand):
                 )
                 cast.mediators[body.pk].append(mediator)
         for number, court in enumerate(courts[:2], start=1):
-            user = self._user(f"court{number}", "法", f"官{number}", [Role.COURT])
+            last, first = COURT_STAFF[number - 1]
+            user = self._user(f"court{number}", last, first, [Role.COURT])
             CourtStaff.objects.get_or_create(user=user, defaults={"court": court})
             cast.court_users[court.pk] = user
-        self._user("analyst", "综治", "分析员", [Role.ANALYST])
+        self._user("analyst", "钱", "晓燕", [Role.ANALYST])
         return bodies, cast, courts
 
     # --- disputes --------------------------------------------------------------------------------
@@ -264,6 +282,7 @@ class Command(BaseCommand):
         insurer = people.organization(
             rng, "中国人民财产保险股份有限公司南昌市分公司", OrganizationType.INSURER
         )
+        child = people.person(rng, PartyRole.APPLICANT, born=(2014, 2016), name="刘欣怡")
         parties = [
             PartyInput(
                 role=PartyRole.APPLICANT,
@@ -273,10 +292,18 @@ class Command(BaseCommand):
                 id_number=portal.id_number,
                 phone=portal.phone,
             ),
-            people.person(rng, PartyRole.APPLICANT, born=(2014, 2016), name="刘欣怡"),
-            people.person(rng, PartyRole.GUARDIAN, represents=1, name="刘建华"),
+            child,
+            # Her father, at her address.
+            people.person(
+                rng,
+                PartyRole.GUARDIAN,
+                born=(1980, 1988),
+                represents=1,
+                name="刘建华",
+                address=child.address,
+            ),
             people.person(rng, PartyRole.RESPONDENT, name="孙浩然"),
-            people.person(rng, PartyRole.AGENT, represents=3, name="周律师"),
+            people.lawyer(rng, represents=3, name="周晓明", firm="江西豫章律师事务所"),
             # The insurer's claims desk: the number its portal account proves.
             PartyInput(
                 **{**people.org_as(insurer, PartyRole.THIRD_PARTY).__dict__, "phone": "13907910004"}

@@ -158,7 +158,7 @@ def walk(
                 dispute_id=dispute.pk,
                 state=State.SIGNED,
                 concluded_at=timezone.localdate(at),
-                source="演示数据：纸质协议已由各方签署 (demo data: signed on paper)",
+                source="纸质调解协议书已由各方当场签署，原件存卷",
             )
             continue
         if step.startswith("court:"):
@@ -353,7 +353,7 @@ def scenario(
             people.org_as(insurer, PartyRole.THIRD_PARTY),
         ]
         if number % 3 == 0:
-            parties.append(people.person(rng, PartyRole.AGENT, represents=0))
+            parties.append(people.lawyer(rng, represents=0))
         body = [bodies["traffic"], bodies["community"], bodies["invited"]][number % 3]
         channel = Channel.POLICE if body == bodies["traffic"] else Channel.WALK_IN
         title = (
@@ -386,9 +386,10 @@ def scenario(
             rng.choice(["南昌市东湖区育新学校", "南昌市百花洲小学"]),
             OrganizationType.SCHOOL,
         )
+        pupil = people.person(rng, PartyRole.APPLICANT, born=(2012, 2017))
         parties = [
-            people.person(rng, PartyRole.APPLICANT, born=(2012, 2017)),
-            people.person(rng, PartyRole.GUARDIAN, represents=0),
+            pupil,
+            people.guardian_of(rng, pupil, represents=0),
             people.org_as(school, PartyRole.RESPONDENT),
         ]
         body = bodies["community"]

@@ -43,9 +43,29 @@ class RowError:
     line: int
     column: str
     reason: str
+    # The reason without the row's particulars (the value, the other line), so the report can
+    # count the rows that fail the same way; empty when the reason has none.
+    kind: str = ""
 
     def as_dict(self) -> dict[str, Any]:
         return {"line": self.line, "column": self.column, "reason": self.reason}
+
+
+SUMMARY_LINES = 5
+
+
+def summarise(errors: Iterable[RowError]) -> list[dict[str, Any]]:
+    """The errors by column and reason, most frequent first: how many, and the first lines."""
+    groups: dict[tuple[str, str], dict[str, Any]] = {}
+    for error in errors:
+        key = (error.column, error.kind or error.reason)
+        group = groups.get(key)
+        if group is None:
+            group = groups[key] = {"column": key[0], "reason": key[1], "count": 0, "lines": []}
+        group["count"] += 1
+        if len(group["lines"]) < SUMMARY_LINES and error.line not in group["lines"]:
+            group["lines"].append(error.line)
+    return sorted(groups.values(), key=lambda group: (-group["count"], group["lines"][0]))
 
 
 @dataclass(slots=True)
@@ -76,12 +96,19 @@ class Checked:
     skipped: int = 0
     new_bodies: list[str] = field(default_factory=list)
     new_mediators: list[str] = field(default_factory=list)
+    # Rows a director's file holds for other bodies: {body as written: rows}, left for them.
+    other_bodies: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def other_rows(self) -> int:
+        return sum(self.other_bodies.values())
 
 
 class _Bad(Exception):
-    def __init__(self, column: str, reason: str) -> None:
+    def __init__(self, column: str, reason: str, kind: str = "") -> None:
         self.column = column
         self.reason = reason
+        self.kind = kind
 
 
 def _code(table: dict[str, str], column: str, raw: Any, *, required: bool = True) -> str:
@@ -93,7 +120,11 @@ def _code(table: dict[str, str], column: str, raw: Any, *, required: bool = True
     try:
         return table[text.lower()]
     except KeyError:
-        raise _Bad(column, _("Unknown value “%(value)s”.") % {"value": text[:50]}) from None
+        raise _Bad(
+            column,
+            _("Unknown value “%(value)s”.") % {"value": text[:50]},
+            _("Unknown value."),
+        ) from None
 
 
 def _date(column: str, raw: Any, today: datetime.date) -> datetime.date | None:
@@ -108,8 +139,14 @@ def _date(column: str, raw: Any, today: datetime.date) -> datetime.date | None:
         value = _day(text)
         if value is None:
             if DATE.match(text):
-                raise _Bad(column, _("“%(value)s” is not a day.") % {"value": text})
-            raise _Bad(column, _("“%(value)s” is not a date (YYYY-MM-DD).") % {"value": text[:30]})
+                raise _Bad(
+                    column, _("“%(value)s” is not a day.") % {"value": text}, _("Not a day.")
+                )
+            raise _Bad(
+                column,
+                _("“%(value)s” is not a date (YYYY-MM-DD).") % {"value": text[:30]},
+                _("Not a date (YYYY-MM-DD)."),
+            )
     if value > today:
         raise _Bad(column, _("The date is in the future."))
     return value
@@ -134,9 +171,13 @@ def _amount(column: str, raw: Any) -> Decimal | None:
     try:
         value = Decimal(text)
     except InvalidOperation:
-        raise _Bad(column, _("“%(value)s” is not an amount.") % {"value": text[:30]}) from None
+        raise _Bad(
+            column, _("“%(value)s” is not an amount.") % {"value": text[:30]}, _("Not an amount.")
+        ) from None
     if not value.is_finite():
-        raise _Bad(column, _("“%(value)s” is not an amount.") % {"value": text[:30]})
+        raise _Bad(
+            column, _("“%(value)s” is not an amount.") % {"value": text[:30]}, _("Not an amount.")
+        )
     if value < 0:
         raise _Bad(column, _("An amount cannot be negative."))
     if value != value.quantize(Decimal("0.01")):
@@ -155,6 +196,7 @@ def _parties(raw: Any) -> list[tuple[str, str]]:
             raise _Bad(
                 "parties",
                 _("“%(item)s” is not role:name (e.g. applicant:张伟).") % {"item": item[:50]},
+                _("Not role:name (e.g. applicant:张伟)."),
             )
         role = _code(ROLES, "parties", role_text)
         name = name.strip()
@@ -165,6 +207,7 @@ def _parties(raw: Any) -> list[tuple[str, str]]:
                 "parties",
                 _("%(name)s acts for someone: list the party they act for before them.")
                 % {"name": name},
+                _("An agent or guardian comes before the party they act for."),
             )
         parties.append((role, name))
     if not any(role == PartyRole.APPLICANT for role, _name in parties):
@@ -176,17 +219,17 @@ class _Collector:
     """Runs each column's check and keeps every problem, so a row's report names them all."""
 
     def __init__(self) -> None:
-        self.problems: list[tuple[str, str]] = []
+        self.problems: list[tuple[str, str, str]] = []
 
     def take(self, check: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         try:
             return check(*args, **kwargs)
         except _Bad as exc:
-            self.problems.append((exc.column, exc.reason))
+            self.problems.append((exc.column, exc.reason, exc.kind))
             return None
 
     def fail(self, column: str, reason: str) -> None:
-        self.problems.append((column, reason))
+        self.problems.append((column, reason, ""))
 
 
 def _text_column(raw: dict[str, Any], column: str, limit: int, *, required: bool) -> str:
@@ -200,8 +243,9 @@ def _text_column(raw: dict[str, Any], column: str, limit: int, *, required: bool
 
 def _check_row(
     line: int, raw: dict[str, Any], today: datetime.date
-) -> tuple[LedgerRow | None, list[tuple[str, str]]]:
-    """One row on its own: the checked row, or None and every (column, reason) wrong with it."""
+) -> tuple[LedgerRow | None, list[tuple[str, str, str]]]:
+    """One row on its own: the checked row, or None and every (column, reason, kind) wrong
+    with it."""
     c = _Collector()
     reference = c.take(_text_column, raw, "reference", 30, required=True)
     body = c.take(_text_column, raw, "body", 100, required=True)
@@ -292,14 +336,25 @@ def check_rows(
     checked = Checked()
     first_line: dict[str, int] = {}
 
-    def bad(line: int, column: str, reason: str) -> None:
-        checked.errors.append(RowError(line, column, reason))
+    def bad(line: int, column: str, reason: str, kind: str = "") -> None:
+        checked.errors.append(RowError(line, column, reason, kind))
         checked.bad_lines.add(line)
 
+    own_names = {own_body.name, own_body.short_name} - {""} if own_body is not None else set()
     for count, (line, raw) in enumerate(records, start=1):
+        if progress and count % PROGRESS_EVERY == 0:
+            progress(count)
+        if own_body is not None:
+            # A centre keeps one ledger for all its bodies, so a director's file holds the others'
+            # rows too: those are left for their own directors, counted by body, not checked.
+            body_text = cell_text(raw["body"])
+            if body_text and body_text not in own_names:
+                checked.other_bodies[body_text] = checked.other_bodies.get(body_text, 0) + 1
+                continue
+            raw["body"] = own_body.name
         row, problems = _check_row(line, raw, today)
-        for column, reason in problems:
-            bad(line, column, reason)
+        for column, reason, kind in problems:
+            bad(line, column, reason, kind)
         if row is not None:
             if row.reference in first_line:
                 bad(
@@ -307,19 +362,11 @@ def check_rows(
                     "reference",
                     _("The reference %(reference)s is already on line %(line)d.")
                     % {"reference": row.reference, "line": first_line[row.reference]},
+                    _("The same reference is on an earlier line."),
                 )
             else:
                 first_line[row.reference] = line
-                if own_body is not None and row.body != own_body.name:
-                    bad(
-                        line,
-                        "body",
-                        _("You may import only the cases of %(body)s.") % {"body": own_body.name},
-                    )
-                else:
-                    checked.rows.append(row)
-        if progress and count % PROGRESS_EVERY == 0:
-            progress(count)
+                checked.rows.append(row)
 
     _check_against_database(checked)
     return checked
@@ -357,25 +404,35 @@ def _check_against_database(checked: Checked) -> None:
 
 def _row_against_database(
     row: LedgerRow, body: MediationBody | None, mediators: dict[tuple[str, str], list[Mediator]]
-) -> tuple[str, str] | None:
+) -> tuple[str, str, str] | None:
+    """(column, reason, kind) of what is wrong with a row given the database, or None."""
     if OWN_REFERENCE.match(row.reference):
-        return "reference", _(
-            "%(reference)s looks like a Fengqiao number but no such case exists; use the "
-            "ledger's own number."
-        ) % {"reference": row.reference}
+        return (
+            "reference",
+            _(
+                "%(reference)s looks like a Fengqiao number but no such case exists; use the "
+                "ledger's own number."
+            )
+            % {"reference": row.reference},
+            _("Looks like a Fengqiao number, but no such case exists."),
+        )
     if body is None:
         if not row.track:
-            return "track", _("Required for a body that does not exist yet.")
+            return "track", _("Required for a body that does not exist yet."), ""
     elif body.categories and row.category not in body.categories:
-        return "category", _("%(body)s does not take %(category)s disputes.") % {
-            "body": body.name,
-            "category": Category(row.category).label,
-        }
+        return (
+            "category",
+            _("%(body)s does not take %(category)s disputes.")
+            % {"body": body.name, "category": Category(row.category).label},
+            _("The body does not take disputes of this category."),
+        )
     if row.mediator and len(mediators.get((row.body, row.mediator), [])) > 1:
-        return "mediator", _("Two mediators of %(body)s are called %(name)s.") % {
-            "body": row.body,
-            "name": row.mediator,
-        }
+        return (
+            "mediator",
+            _("Two mediators of %(body)s are called %(name)s.")
+            % {"body": row.body, "name": row.mediator},
+            _("Two mediators of the body have this name."),
+        )
     return None
 
 

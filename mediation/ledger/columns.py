@@ -57,8 +57,17 @@ CHINESE_OF_COLUMN = {name: chinese for chinese, name in CHINESE_HEADERS.items()}
 
 
 def column_label(name: str) -> str:
-    """A column as reports name it: `accepted (受理日期)`."""
-    return f"{name} ({CHINESE_OF_COLUMN[name]})" if name in CHINESE_OF_COLUMN else name
+    """A column as the report names it: its Chinese header (受理日期), which is what the centre's
+    ledgers and the template print; the English header on pages read in another language."""
+    if name not in CHINESE_OF_COLUMN:
+        return name
+    language = translation.get_language() or ""
+    return CHINESE_OF_COLUMN[name] if language.startswith("zh") else name
+
+
+def column_both(name: str) -> str:
+    """A column under both headers the importer reads: `受理日期 (accepted)`."""
+    return f"{CHINESE_OF_COLUMN[name]} ({name})" if name in CHINESE_OF_COLUMN else name
 
 
 # Values as ledgers write them: the code, its English label, its Chinese name (SPEC §2) and the

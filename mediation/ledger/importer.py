@@ -35,8 +35,8 @@ from django.utils.translation import gettext as _
 from mediation.kernel.exceptions import Forbidden
 from mediation.kernel.roles import scope_of
 from mediation.ledger import xlsx
-from mediation.ledger.checks import check_rows
-from mediation.ledger.columns import COLUMNS, HEADERS, cell_text, column_label
+from mediation.ledger.checks import check_rows, summarise
+from mediation.ledger.columns import COLUMNS, HEADERS, cell_text, column_both
 from mediation.ledger.models import LedgerImport
 from mediation.ledger.writer import write_rows
 
@@ -129,7 +129,7 @@ def _header(line: int, record: list[Any]) -> dict[str, int]:
             _("Line %(line)d: columns missing: %(columns)s.")
             % {
                 "line": line,
-                "columns": ", ".join(column_label(name) for name in missing),
+                "columns": ", ".join(column_both(name) for name in missing),
             }
         )
     return positions
@@ -170,7 +170,8 @@ def read_ledger(data: bytes) -> Iterator[tuple[int, dict[str, Any]]]:
 
 
 def may_import(user: Any) -> bool:
-    """Superusers for any body; a body's directors for their own body."""
+    """Superusers for every body; a body's directors for their own body (the rows of other bodies
+    in their file are counted and left for those bodies' directors)."""
     scope = scope_of(user)
     return scope.is_superuser or (scope.body_id is not None and scope.is_director_of(scope.body_id))
 
@@ -208,6 +209,12 @@ def run_import(record: LedgerImport, data: bytes) -> LedgerImport:
         "rejected": len(checked.bad_lines),
         "errors": [error.as_dict() for error in checked.errors[:max_errors]],
         "errors_total": len(checked.errors),
+        "error_summary": summarise(checked.errors),
+        "other_rows": checked.other_rows,
+        "other_bodies": [
+            [name, count]
+            for name, count in sorted(checked.other_bodies.items(), key=lambda i: (-i[1], i[0]))
+        ],
         "created_bodies": checked.new_bodies,
         "created_mediators": checked.new_mediators,
     }

@@ -50,6 +50,12 @@ class LedgerImport(models.Model):
     imported = models.PositiveIntegerField(_("imported"), default=0)
     skipped = models.PositiveIntegerField(_("already there"), default=0)
     rejected = models.PositiveIntegerField(_("rows with errors"), default=0)
+    # A director imports their own body's rows; the others' are counted here, not as errors:
+    # [["南昌市公安局交通管理局东湖大队", 93], …], most rows first.
+    other_rows = models.PositiveIntegerField(_("rows of other bodies"), default=0)
+    other_bodies = models.JSONField(_("other bodies"), default=list, blank=True)
+    # Every error counted by column and reason: [{"column", "reason", "count", "lines"}, …].
+    error_summary = models.JSONField(_("errors by reason"), default=list, blank=True)
     # [{"line": 12, "column": "accepted", "reason": "…"}, …], the first FENGQIAO_LEDGER_MAX_ERRORS.
     errors = models.JSONField(_("errors"), default=list, blank=True)
     errors_total = models.PositiveIntegerField(_("errors in all"), default=0)
@@ -71,6 +77,16 @@ class LedgerImport(models.Model):
     @property
     def finished(self) -> bool:
         return self.status in (self.Status.DONE, self.Status.REJECTED)
+
+    @property
+    def other_bodies_text(self) -> str:
+        """The other bodies and their rows on one line: 东湖交警大队 (120), …"""
+        return ", ".join(f"{name} ({count})" for name, count in self.other_bodies)
+
+    @property
+    def rows_to_write(self) -> int:
+        """The rows being written: those checked good, not already there, of the uploader's body."""
+        return max(0, self.rows_total - self.other_rows - self.skipped - self.rejected)
 
     @property
     def percent(self) -> int:

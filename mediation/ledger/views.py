@@ -10,10 +10,12 @@ from __future__ import annotations
 import csv
 import io
 from typing import Any
+from urllib.parse import quote
 
 from django import forms
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -23,8 +25,8 @@ from django.views.decorators.http import require_http_methods, require_safe
 from config.formtokens import one_submission
 from mediation.kernel.exceptions import Forbidden
 from mediation.kernel.roles import scope_of
-from mediation.ledger import selectors
-from mediation.ledger.columns import CHINESE_HEADERS, COLUMNS, column_label
+from mediation.ledger import selectors, template
+from mediation.ledger.columns import CHINESE_HEADERS, column_label
 from mediation.ledger.importer import (
     LedgerFileError,
     check_xlsx,
@@ -32,6 +34,9 @@ from mediation.ledger.importer import (
     too_large,
 )
 from mediation.ledger.tasks import queue_import
+
+# Errors per page of the report's detail; the summary above it counts them all.
+ERRORS_PER_PAGE = 50
 
 # What a CSV or XLSX starts with; anything with NUL bytes in its first block that is not a ZIP
 # (XLSX) is refused at once. The importer checks the whole file again.
@@ -107,7 +112,7 @@ def upload(request: HttpRequest) -> HttpResponse:
     context = {
         "form": form,
         "recent": selectors.recent_imports(request.user),
-        "columns": [(name, chinese) for chinese, name in CHINESE_HEADERS.items()],
+        "columns": [(chinese, name) for chinese, name in CHINESE_HEADERS.items()],
         "max_bytes": settings.FENGQIAO_LEDGER_MAX_BYTES,
     }
     status = 400 if request.method == "POST" else 200
@@ -118,11 +123,34 @@ def upload(request: HttpRequest) -> HttpResponse:
 @require_safe
 def report(request: HttpRequest, pk: int) -> HttpResponse:
     record = selectors.import_get(request.user, pk)
-    errors = [{**error, "column_label": column_label(error["column"])} for error in record.errors]
-    context = {"record": record, "errors": errors, "columns": COLUMNS}
+    page = Paginator(record.errors, ERRORS_PER_PAGE).get_page(request.GET.get("page"))
+    errors = [{**error, "column_label": column_label(error["column"])} for error in page]
+    summary = [
+        {**group, "column_label": column_label(group["column"])} for group in record.error_summary
+    ]
+    context = {"record": record, "errors": errors, "page": page, "summary": summary}
     if request.htmx:
         return render(request, "mediation/_ledger_progress.html", context)
     return render(request, "mediation/ledger_import.html", context)
+
+
+@login_required
+@require_safe
+def template_download(request: HttpRequest, fmt: str) -> HttpResponse:
+    """The blank ledger with the Chinese headers the importer reads (CSV or XLSX)."""
+    _check_may_import(request.user)
+    if fmt == "xlsx":
+        content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        response = HttpResponse(template.template_xlsx(), content_type=content_type)
+    elif fmt == "csv":
+        response = HttpResponse(template.template_csv(), content_type="text/csv; charset=utf-8")
+    else:
+        raise Http404
+    name = f"{template.FILE_NAME}.{fmt}"
+    response["Content-Disposition"] = (
+        f"attachment; filename=\"ledger-template.{fmt}\"; filename*=UTF-8''{quote(name)}"
+    )
+    return response
 
 
 @login_required

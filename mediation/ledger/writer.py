@@ -147,10 +147,14 @@ def _dispute_values(
     else:
         state = STATE_OF_OUTCOME[Outcome(row.outcome)]
         outcome = row.outcome
-    # The deadline the case had (or has, if still open), as accepting it would have set.
+    # The deadline a concluded case had, as accepting it would have set. An open one has none:
+    # its time ran on paper, and a clock started years ago would only put it among the overdue
+    # work of today's queues and figures (`Dispute.from_ledger`).
     deadline = due_soon_on = None
     court_days = court_deadline_days(row.channel)
-    if court_days is not None:
+    if row.outcome == OPEN:
+        pass
+    elif court_days is not None:
         deadline, due_soon_on = deadline_dates(row.received, court_days)
     elif row.accepted:
         deadline, due_soon_on = deadline_dates(row.accepted, body.deadline_days_for(row.category))
@@ -175,6 +179,7 @@ def _dispute_values(
         "outcome": outcome,
         "state": state,
         "created_by_id": actor_id,
+        "from_ledger": True,
     }
 
 

@@ -7,8 +7,8 @@ Who hears of what (the receivers in `mediation.notifications.receivers` decide w
 - a mediator assigned or reassigned: the assigned mediator, by e-mail;
 - a session scheduled: the attending parties by SMS (time, and place or link) and the session's
   mediators by e-mail with the `.ics` attached;
-- the agreement recorded: every party with a phone by SMS, and parties' portal accounts with an
-  e-mail address;
+- the agreement recorded: every party with a mobile number by SMS (a landline on file is logged
+  as not texted), and parties' portal accounts with an e-mail address;
 - a litigation referral or confirmation application sent: the court's staff, by e-mail;
 - a delegation or entrustment sent by a court: the body's clerks and directors, by e-mail;
 - a court recording receipt of a body's referral: the case's mediator, by e-mail.
@@ -42,9 +42,10 @@ from mediation.calendar import ics as calendar
 from mediation.calendar.ics import mask_numbers
 from mediation.cases.models import Dispute, MediationSession, StaffMember
 from mediation.kernel.choices import Category, SessionStatus
+from mediation.kernel.presentation import display_name
 from mediation.kernel.roles import Role
 from parties.models import CaseParty
-from parties.validators import mask_phone
+from parties.validators import is_mobile_phone, mask_phone
 
 logger = logging.getLogger("fengqiao.notifications")
 
@@ -56,6 +57,8 @@ logger = logging.getLogger("fengqiao.notifications")
 class Outbox:
     mails: list[EmailMessage] = field(default_factory=list)
     texts: list[tuple[str, str]] = field(default_factory=list)  # (phone, message)
+    # Numbers on file that no text reaches (landlines): logged with the reason, never sent to.
+    not_mobile: list[str] = field(default_factory=list)
 
     def mail(self, user: Any, subject: str, lines: Iterable[str]) -> EmailMessage | None:
         """Queue a mail to `user`, if they have an address and an active account."""
@@ -80,7 +83,13 @@ class Outbox:
 
     def text(self, phone: str, message: str) -> None:
         phone = (phone or "").strip()
-        if phone and all(phone != queued for queued, _message in self.texts):
+        if not phone:
+            return
+        if not is_mobile_phone(phone):
+            if phone not in self.not_mobile:
+                self.not_mobile.append(phone)
+            return
+        if all(phone != queued for queued, _message in self.texts):
             self.texts.append((phone, message))
 
 
@@ -93,6 +102,12 @@ def deliver(event: str, builder: str, args: list[int]) -> None:
     except Exception:
         logger.exception("Notification %s: the messages could not be prepared.", event)
         return
+    for phone in outbox.not_mobile:
+        logger.info(
+            "Notification %s: no SMS to %s: not a mobile number (a landline is for calling).",
+            event,
+            mask_phone(phone),
+        )
     for phone, message in outbox.texts:
         try:
             sms.send_sms(phone, message)
@@ -151,7 +166,7 @@ def case_url(dispute: Dispute) -> str:
 
 
 def person_name(user: Any) -> str:
-    return f"{user.last_name}{user.first_name}".strip() or user.get_username()
+    return display_name(user)
 
 
 def _when(value: datetime.datetime) -> str:

@@ -20,6 +20,7 @@ from typing import Any
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.forms.utils import ErrorDict
 from django.http import QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -35,6 +36,28 @@ from parties.selectors import case_parties
 MAX_CLAUSE_ROWS = 50
 MAX_OBLIGATION_ROWS = 20
 MAX_INSTALMENT_ROWS = 60
+
+
+class CheckedOnSave(forms.Form):
+    """A bound form that has errors only once it has been checked (`is_valid`). The editor binds
+    every row to what was typed, also to show the page again after an add/remove button or with a
+    blank row beside a failed save; rendering would otherwise validate those rows and mark their
+    empty fields invalid (Django sets `aria-invalid` on any field with errors) before any save."""
+
+    checked = False
+
+    def full_clean(self) -> None:
+        if not self.checked:
+            self._errors = ErrorDict()
+            self.cleaned_data = {}
+            return
+        super().full_clean()
+
+    def is_valid(self) -> bool:
+        if not self.checked:
+            self.checked = True
+            self._errors = None
+        return super().is_valid()
 
 
 def _date_widget() -> forms.DateInput:
@@ -114,7 +137,7 @@ class SessionForm(ErrorMappingMixin, forms.Form):
 # --- the agreement editor ------------------------------------------------------------------------
 
 
-class AgreementForm(ErrorMappingMixin, forms.Form):
+class AgreementForm(ErrorMappingMixin, CheckedOnSave):
     expected_version = forms.IntegerField(min_value=0, widget=forms.HiddenInput)
     agreement_date = forms.DateField(label=_("Agreement date"), widget=_date_widget())
     facts = forms.CharField(
@@ -145,7 +168,10 @@ class CasePartyChoiceField(forms.ModelChoiceField):
         return f"{obj.get_role_display()}: {obj.party.name}"
 
 
-class ObligationForm(forms.Form):
+class ObligationForm(CheckedOnSave):
+    # A row left empty is dropped on save, so the browser must not refuse the save over it.
+    use_required_attribute = False
+
     payer = CasePartyChoiceField(label=_("Payer"), queryset=CaseParty.objects.none())
     payee = CasePartyChoiceField(label=_("Payee"), queryset=CaseParty.objects.none())
     schedule = forms.ChoiceField(label=_("Schedule"), choices=Schedule.choices)
@@ -176,7 +202,7 @@ class ObligationForm(forms.Form):
         return yuan(self.total())
 
 
-class InstalmentForm(forms.Form):
+class InstalmentForm(CheckedOnSave):
     amount = forms.DecimalField(
         label=_("Amount (¥)"),
         required=False,
@@ -316,6 +342,7 @@ class AgreementEditor:
                 data["obligations"] = str(n + 1)
                 data[f"ob{n}-instalments"] = "1"
                 data[f"ob{n}-schedule"] = Schedule.LUMP_SUM
+                data[f"ob{n}-method"] = PaymentMethod.BANK_TRANSFER
         elif (match := re.fullmatch(r"remove_obligation:(\d+)", action)) is not None:
             data = self._without_obligation(int(match[1]))
         elif (match := re.fullmatch(r"add_instalment:(\d+)", action)) is not None:
@@ -546,8 +573,11 @@ class SessionOutcomeForm(forms.Form):
         kwargs.setdefault("auto_id", f"id_outcome{session_id}_%s")
         super().__init__(*args, **kwargs)
 
+    # The session's own outcome (held or cancelled), not the case's: "Outcome" alone reads as
+    # how the case ended (结案方式).
     status = forms.ChoiceField(
-        label=_("Outcome"),
+        label=_("Session outcome"),
+        help_text=_("Held or cancelled"),
         choices=[
             (SessionStatus.HELD, SessionStatus.HELD.label),
             (SessionStatus.CANCELLED, SessionStatus.CANCELLED.label),

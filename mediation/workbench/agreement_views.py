@@ -23,7 +23,8 @@ from config.formtokens import one_submission
 from config.observability import client_address
 from documents import selectors as document_selectors
 from documents import services as document_services
-from documents.models import Agreement
+from documents.generation import kinds_for
+from documents.models import Agreement, DocumentKind
 from documents.services import EDITABLE_STATES, MediatorSignatureInput, SignatureInput
 from documents.signatories import SignatoryStatus, signing_status
 from mediation.cases.models import Dispute
@@ -50,6 +51,7 @@ def _editor_page(
     agreement: Agreement | None,
     show_errors: bool = True,
     error: ServiceError | None = None,
+    locked: ServiceError | None = None,
     status: int = 200,
 ) -> HttpResponse:
     context = {
@@ -58,6 +60,11 @@ def _editor_page(
         "editor": editor,
         "show_errors": show_errors,
         "error": error,
+        "locked": locked,
+        "signed_pdf": reverse("api-document-pdf", args=[dispute.pk, DocumentKind.AGREEMENT])
+        if dispute.signed_at is not None
+        and DocumentKind.AGREEMENT in kinds_for(request.user, dispute)
+        else "",
         "total": yuan(editor.total()),
         "editable": dispute.state in EDITABLE_STATES,
         "preview": reverse("api-agreement-preview", args=[dispute.pk]) if agreement else "",
@@ -76,13 +83,14 @@ def agreement(request: HttpRequest, pk: int) -> HttpResponse:
     current = document_selectors.agreement_of(dispute)
     refused = document_services.editing_refused(dispute)
     if refused is not None:
-        # The agreement read-only, with why and what to do instead. Reading an agreed agreement
-        # is ordinary (200); a save sent anyway, or the editor of a case past agreeing, is 409.
-        status = 200 if request.method != "POST" and dispute.state == State.AGREED else 409
+        # Once agreed the terms are locked: reading them is ordinary (200, with why they cannot
+        # change as a note, not an error); only a save sent anyway is refused (409).
         editor = AgreementEditor(dispute, current)
-        return _editor_page(
-            request, dispute, editor, agreement=current, error=refused, status=status
-        )
+        if request.method == "POST":
+            return _editor_page(
+                request, dispute, editor, agreement=current, error=refused, status=409
+            )
+        return _editor_page(request, dispute, editor, agreement=current, locked=refused)
     if request.method != "POST":
         return _editor_page(request, dispute, AgreementEditor(dispute, current), agreement=current)
 

@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from documents.models import Agreement
 from mediation.cases.models import Dispute
+from mediation.kernel.presentation import display_name, display_names
 from parties.models import AuthorityScope, CaseParty, Party, PartyRole
 from parties.validators import mask_id_number, mask_phone
 
@@ -55,7 +56,7 @@ def _who(record: Any) -> str:
     user = record.history_user
     if user is None:
         return str(_("the system"))
-    return f"{user.last_name}{user.first_name}".strip() or user.get_username()
+    return display_name(user)
 
 
 def _changes(record: Any, previous: Any) -> list[Change]:
@@ -120,6 +121,7 @@ def audit_entries(body_id: int | None, *, limit: int = 100) -> list[AuditEntry]:
         [record for what, record in shown if what == "case_party"]
         + [previous[key] for key in previous if key[0] == "case_party" and previous[key]]
     )
+    display_names(record.history_user for _what, record in shown)  # in one query
     entries = []
     for what, record in shown:
         before = previous.get((what, record.history_id))

@@ -22,7 +22,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST, require_safe
+from django.views.decorators.http import require_safe
 
 from config.formtokens import one_submission
 from courts import consents
@@ -39,7 +39,8 @@ from mediation.cases.models import Dispute
 from mediation.cases.workflow import STEPS, TRANSITION_NAMES
 from mediation.kernel.choices import CloseOutcome, SessionKind, State, Track
 from mediation.kernel.exceptions import Conflict, Forbidden, NotFound, ServiceError
-from mediation.kernel.presentation import LogRow, log_row, step_forms
+from mediation.kernel.pages import post_only
+from mediation.kernel.presentation import LogRow, display_names, log_row, step_forms
 from mediation.kernel.roles import scope_of
 from mediation.workbench.agreement_forms import SessionForm, SessionOutcomeForm
 from mediation.workbench.common import deadline_status
@@ -126,6 +127,7 @@ def _log_rows(dispute: Dispute) -> list[LogRow]:
             court_ids.add(data["court"])
     mediators = selectors.mediator_names(mediator_ids)
     courts = court_selectors.court_names(court_ids)
+    display_names(entry.actor for entry in entries)  # every actor's name in one query
     return [
         log_row(
             entry,
@@ -283,7 +285,7 @@ def case(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-@require_POST
+@post_only("workbench:case")
 @one_submission
 def transition(request: HttpRequest, pk: int, name: str) -> HttpResponse:
     """Take one transition through `mediation.cases.services`; the page again on any refusal."""
@@ -351,7 +353,7 @@ def record_on_case(
 
 
 @login_required
-@require_POST
+@post_only("workbench:case")
 @one_submission
 def record_confirmation_consent(request: HttpRequest, pk: int) -> HttpResponse:
     """The mediator records one party's consent given in person to the joint application for
@@ -373,7 +375,7 @@ def record_confirmation_consent(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-@require_POST
+@post_only("workbench:case")
 @one_submission
 def schedule_session(request: HttpRequest, pk: int) -> HttpResponse:
     """Schedule (or record) a session through `services.schedule_session`."""
@@ -408,7 +410,7 @@ def schedule_session(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-@require_POST
+@post_only("workbench:case")
 @one_submission
 def record_session(request: HttpRequest, pk: int, session_id: int) -> HttpResponse:
     """After a session: held with its minutes, or cancelled (`services.record_session_outcome`)."""

@@ -6,15 +6,15 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
 
 from config.formtokens import one_submission
+from mediation.kernel.pages import post_only
 from mediation.workbench.case_views import record_on_case
 from parties import consents
 
 
 @login_required
-@require_POST
+@post_only("workbench:case")
 @one_submission
 def record_mediation_consent(request: HttpRequest, pk: int) -> HttpResponse:
     return record_on_case(
@@ -35,7 +35,7 @@ def record_mediation_consent(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-@require_POST
+@post_only("workbench:case")
 @one_submission
 def record_rights_acknowledgement(request: HttpRequest, pk: int) -> HttpResponse:
     return record_on_case(

@@ -6,12 +6,16 @@ from typing import Any
 
 from django.http import HttpRequest
 
+from mediation.kernel.presentation import display_name
 from mediation.kernel.roles import Role, scope_of
 
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
-    scope = scope_of(getattr(request, "user", None))
+    user = getattr(request, "user", None)
+    scope = scope_of(user)
     return {
+        # Who is signed in, as people know them (never the login name).
+        "user_display_name": display_name(user),
         "nav": {
             "workbench": scope.is_body_staff or scope.is_superuser,
             "director": scope.has(Role.DIRECTOR) and scope.body_id is not None,
@@ -24,5 +28,5 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
             "dashboard": scope.is_superuser
             or scope.has(Role.ANALYST)
             or (scope.has(Role.DIRECTOR) and scope.body_id is not None),
-        }
+        },
     }

@@ -10,7 +10,6 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
 
 from config.formtokens import one_submission
 from config.observability import client_address
@@ -18,12 +17,13 @@ from documents.minutes import minutes_signers
 from documents.minutes_signing import record_minutes_signature
 from mediation.cases import selectors
 from mediation.kernel.exceptions import Conflict, Forbidden, ServiceError
+from mediation.kernel.pages import post_only
 from mediation.workbench.case_views import _case_response, get_case
 from mediation.workbench.minutes_rows import MinutesSignatureForm
 
 
 @login_required
-@require_POST
+@post_only("workbench:case")
 @one_submission
 def sign_minutes(request: HttpRequest, pk: int, session_id: int) -> HttpResponse:
     dispute = get_case(request.user, pk)

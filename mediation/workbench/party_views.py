@@ -12,13 +12,14 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods
 
 from config.formtokens import one_submission
 from mediation.cases.models import Dispute
 from mediation.cases.services.editing import may_edit
 from mediation.kernel.choices import State
 from mediation.kernel.exceptions import Conflict, Forbidden, ServiceError
+from mediation.kernel.pages import post_only
 from mediation.workbench.audit import party_history
 from mediation.workbench.case_views import _case_response, get_case
 from mediation.workbench.party_forms import PartyEditForm, PowerOfAttorneyForm
@@ -90,7 +91,7 @@ def party(request: HttpRequest, pk: int, case_party_id: int) -> HttpResponse:
 
 
 @login_required
-@require_POST
+@post_only("workbench:party", "pk", "case_party_id")
 @one_submission
 def remove_party(request: HttpRequest, pk: int, case_party_id: int) -> HttpResponse:
     """Take the party off the case before acceptance (`remove_case_party`)."""
@@ -108,7 +109,7 @@ def remove_party(request: HttpRequest, pk: int, case_party_id: int) -> HttpRespo
 
 
 @login_required
-@require_POST
+@post_only("workbench:case")
 @one_submission
 def power_of_attorney(request: HttpRequest, pk: int, case_party_id: int) -> HttpResponse:
     """Record (or withdraw) an agent's special power of attorney

@@ -23,6 +23,11 @@ urlpatterns = [
     path("audit/", overview_views.audit, name="audit"),
     # Ledger import (SPEC §8).
     path("import/", ledger_views.upload, name="ledger_upload"),
+    path(
+        "import/template.<str:fmt>",
+        ledger_views.template_download,
+        name="ledger_template",
+    ),
     path("import/<int:pk>/", ledger_views.report, name="ledger_import"),
     path("import/<int:pk>/errors.csv", ledger_views.errors_csv, name="ledger_errors"),
     path("<int:pk>/", case_views.case, name="case"),

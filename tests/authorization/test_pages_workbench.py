@@ -165,6 +165,19 @@ TABLE: list[Row] = [
         admin=200,
     ),
     *matrix(
+        # The blank ledger: for those who may import, as the upload page is.
+        page("workbench:ledger_template", "GET", fixed("/cases/import/template.xlsx")),
+        anonymous=302,
+        clerk=403,
+        mediator=403,
+        colleague=403,
+        director=200,
+        court=404,
+        party=404,
+        analyst=404,
+        admin=200,
+    ),
+    *matrix(
         page("workbench:ledger_upload", "POST", fixed("/cases/import/"), data=ledger_file),
         anonymous=302,
         clerk=403,
@@ -216,9 +229,10 @@ TABLE: list[Row] = [
     ),
     *matrix(
         page("workbench:transition", "GET", case_page("transitions/fail/")),
-        # A transition is a POST; the wrong method answers the same whoever asks, whatever case
-        # (it says nothing about the case), after the login redirect.
-        **everyone((405, 405), anonymous=(302, 302)),
+        # A transition is a POST; a GET is sent to the case page the same whoever asks, whatever
+        # case (it says nothing about the case: the page then answers as it does), after the
+        # login redirect.
+        **everyone((302, 302)),
     ),
     *matrix(
         page("workbench:sessions", "POST", case_page("sessions/"), data=session_form),

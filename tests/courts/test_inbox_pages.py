@@ -250,7 +250,7 @@ def test_the_detail_shows_the_referrals_log(world: World) -> None:
 
     html = web(world.court_user).get(detail_url(referral)).content.decode()
 
-    log = re.search(r'<table class="log">.*?</table>', html, re.S)
+    log = re.search(r'<table class="log[ "].*?</table>', html, re.S)
     assert log is not None
     rows = re.findall(r"<tr>.*?</tr>", log.group(), re.S)[1:]  # without the header
     assert len(rows) == 2

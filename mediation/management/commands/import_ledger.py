@@ -32,8 +32,8 @@ class Command(BaseCommand):
         )
         parser.add_argument(
             "--user",
-            help="username the import is recorded for (a superuser, or a director of the body "
-            "the ledger names); by default the import is recorded as the system's",
+            help="username the import is recorded for (a superuser, or a director: only their "
+            "body's rows are imported, the others counted); by default the system's",
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -58,6 +58,11 @@ class Command(BaseCommand):
             self.stderr.write(f"line {error['line']}, {error['column']}: {error['reason']}")
         if report.errors_total > len(report.errors):
             self.stderr.write(f"… and {report.errors_total - len(report.errors)} more errors")
+        if report.other_rows:
+            self.stdout.write(
+                f"{report.other_rows} rows belong to other bodies, left for their directors: "
+                f"{report.other_bodies_text}"
+            )
         for name in report.created_bodies:
             self.stdout.write(f"body created: {name}")
         for name in report.created_mediators:

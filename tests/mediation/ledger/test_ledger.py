@@ -391,7 +391,7 @@ def test_line_numbers_count_quoted_line_breaks() -> None:
     [
         (b"", "The file is empty."),
         (b"\n\n", "The file is empty."),
-        (b"reference,category\nR-1,traffic\n", "columns missing: track (调解类型)"),
+        (b"reference,category\nR-1,traffic\n", "columns missing: 调解类型 (track)"),
         (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "not a CSV or XLSX file"),
         (b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n\x00", "not a CSV or XLSX file"),
         (b"PK\x03\x04garbage that is not a zip", "not a readable XLSX workbook"),
@@ -429,15 +429,12 @@ def test_too_many_rows(settings: Any) -> None:
 def test_a_director_imports_only_their_own_bodys_rows(world: World) -> None:
     rows = ledger(ROWS[1], ROWS[1].replace("002", "009"), body=world.body.name)
     other = ROWS[2].format(body=world.other_body.name)
-    report = run(rows + other.encode() + b"\n", actor=world.director, all_or_nothing=False)
-    assert report.imported == 2
-    assert report.errors == [
-        {
-            "line": 4,
-            "column": "body",
-            "reason": f"You may import only the cases of {world.body.name}.",
-        }
-    ]
+    # All or nothing: another body's row is not an error, so the director's rows go in.
+    report = run(rows + other.encode() + b"\n", actor=world.director, all_or_nothing=True)
+    assert (report.status, report.imported, report.rejected) == ("done", 2, 0)
+    assert report.errors == []
+    assert (report.other_rows, report.other_bodies) == (1, [[world.other_body.name, 1]])
+    assert not Dispute.objects.filter(body=world.other_body).exists()
     case = Dispute.objects.get(reference="2024-交调-002")
     assert case.created_by == world.director
     assert case.log_entries.get().actor == world.director

@@ -61,7 +61,8 @@ def test_the_director_uploads_a_ledger_and_reads_the_report(post: Any, world: Wo
     html = report.content.decode()
     assert report.status_code == 200
     assert 'data-count="imported">3<' in html
-    assert 'value="100"' in html
+    assert "Done." in html and "3 cases imported." in html
+    assert "<progress" not in html  # a finished import shows what it did, not a full bar
     assert "hx-trigger" not in html  # finished: no more polling
 
 
@@ -89,14 +90,19 @@ def test_bad_rows_are_listed_and_downloadable(post: Any, world: World) -> None:
     record = LedgerImport.objects.get()
     assert (record.imported, record.rejected) == (1, 1)
 
-    html = client.get(reverse("workbench:ledger_import", args=[record.pk])).content.decode()
-    assert "category (纠纷类型)" in html
+    url = reverse("workbench:ledger_import", args=[record.pk])
+    html = client.get(url).content.decode()
+    assert '<td>category</td><td>Unknown value.</td><td class="number">1</td><td>3</td>' in html
+    assert "<td>Unknown value “unknown”.</td>" in html
+    # In Chinese, columns are named by the headers the ledgers and the template use.
+    chinese = client.get(url, headers={"accept-language": "zh-hans"}).content.decode()
+    assert "<td>纠纷类型</td>" in chinese and "<td>category</td>" not in chinese
 
     download = client.get(reverse("workbench:ledger_errors", args=[record.pk]))
     text = download.content.decode("utf-8")
     assert download["Content-Type"].startswith("text/csv")
     assert text.startswith("\ufeff")
-    assert "3,category (纠纷类型)," in text
+    assert "3,category," in text
 
 
 def test_all_or_nothing_is_the_pages_default(post: Any, world: World) -> None:
@@ -152,7 +158,9 @@ def test_a_csv_without_the_columns_is_rejected_in_the_report(post: Any, world: W
     record = LedgerImport.objects.get()
     assert record.status == LedgerImport.Status.REJECTED
     html = client.get(reverse("workbench:ledger_import", args=[record.pk])).content.decode()
-    assert "track (调解类型)" in html
+    assert "Nothing imported." in html
+    assert "调解类型 (track)" in html
+    assert "<progress" not in html
 
 
 def test_who_may_use_the_page(world: World, client: Client) -> None:

@@ -250,10 +250,12 @@ def test_the_editor_is_the_mediators_only(world: World) -> None:
     assert not Agreement.objects.filter(dispute=dispute).exists()
 
 
-def test_a_closed_case_is_409(world: World) -> None:
+def test_a_closed_case_reads_its_agreement_and_refuses_a_save(world: World) -> None:
     dispute = dispute_in(world, "failed", reference="FQ-AG-9")
     client = web(world.mediator)
-    assert client.get(editor_url(dispute)).status_code == 409
+    page = client.get(editor_url(dispute))
+    assert page.status_code == 200
+    assert "data-locked" in html(page) and "data-error-status" not in html(page)
     assert client.post(editor_url(dispute), editor_data(dispute)).status_code == 409
 
 
