@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Prefetch
 from django.utils import translation
 from django.utils.translation import gettext as _
 
@@ -44,7 +45,8 @@ from documents.minutes import minutes_document, minutes_gaps
 from documents.models import Agreement, Document, DocumentKind, DocumentLanguage
 from mediation.cases.models import Dispute, MediationSession, TransitionLog
 from mediation.kernel.choices import PRINCIPAL_ROLES, Outcome, PartyRole, SessionStatus, State
-from mediation.kernel.presentation import display_name
+from mediation.kernel.presentation import display_name, display_names
+from parties.models import MediationConsent, RightsAcknowledgement
 
 
 def _held_sessions(dispute: Dispute) -> list[MediationSession]:
@@ -197,29 +199,39 @@ def _parts(dispute: Dispute, lang: str, sessions: list[MediationSession]) -> lis
 def _full_parties(dispute: Dispute) -> list[dict[str, Any]]:
     """The parties with their full particulars: the file is the body's own archive, read only by
     its staff (documents.generation.STAFF_ONLY_KINDS)."""
-    case_parties = list(dispute.case_parties.select_related("party").order_by("id"))
+    case_parties = list(
+        dispute.case_parties.select_related("party")
+        .prefetch_related(
+            Prefetch(
+                "rights_acknowledgements",
+                queryset=RightsAcknowledgement.objects.select_related("recorded_by"),
+            ),
+            Prefetch(
+                "mediation_consents",
+                queryset=MediationConsent.objects.select_related("recorded_by"),
+            ),
+        )
+        .order_by("id")
+    )
     names = {cp.pk: cp.party.name for cp in case_parties}
     rows = []
     for cp in case_parties:
         row = party_row(cp, names)
         row["id_number"] = cp.party.id_number
         row["phone"] = cp.party.phone
-        row["acknowledgements"] = list(cp.rights_acknowledgements.select_related("recorded_by"))
-        row["consents"] = list(cp.mediation_consents.select_related("recorded_by"))
+        row["acknowledgements"] = list(cp.rights_acknowledgements.all())
+        row["consents"] = list(cp.mediation_consents.all())
         rows.append(row)
     return rows
 
 
-def _person(user: Any) -> str:
-    if user is None:
-        return ""
-    return display_name(user)
-
-
 def _log(dispute: Dispute) -> list[TransitionLog]:
-    return list(
+    log = list(
         TransitionLog.objects.filter(dispute=dispute).select_related("actor").order_by("at", "id")
     )
+    # Every actor's name in one query, kept on the user objects `display_name` reads.
+    display_names(entry.actor for entry in log)
+    return log
 
 
 def _step_label(entry: TransitionLog) -> str:
@@ -242,7 +254,7 @@ def _course(log: list[TransitionLog]) -> list[dict[str, Any]]:
             "at": entry.at,
             "step": _step_label(entry),
             "to_state": states.get(entry.to_state, entry.to_state),
-            "actor": _person(entry.actor),
+            "actor": display_name(entry.actor),
             "reason": entry.reason,
         }
         for entry in log
@@ -275,9 +287,9 @@ def file_context(
                 "respondents": [p["name"] for p in parties if p["role"] == PartyRole.RESPONDENT],
                 "others": [p["name"] for p in parties if p["role"] == PartyRole.THIRD_PARTY],
                 "course": _course(log),
-                "registered_by": _person(log[0].actor) if log else "",
-                "accepted_by": _person(getattr(_first(log, "accept"), "actor", None)),
-                "filed_by": _person(getattr(_first(log, "close"), "actor", None)),
+                "registered_by": display_name(log[0].actor) if log else "",
+                "accepted_by": display_name(getattr(_first(log, "accept"), "actor", None)),
+                "filed_by": display_name(getattr(_first(log, "close"), "actor", None)),
                 "track_label": dispute.get_track_display(),
                 "channel_label": dispute.get_channel_display(),
                 "outcome_label": Outcome(dispute.outcome).label if dispute.outcome else "",

@@ -41,12 +41,6 @@ def minutes_sha256(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def user_name(user: Any) -> str:
-    if user is None:
-        return ""
-    return display_name(user)
-
-
 def is_signable(session: MediationSession) -> bool:
     """Minutes are signed once the session is recorded held, with its minutes."""
     return session.status == SessionStatus.HELD and bool(session.minutes.strip())
@@ -211,7 +205,7 @@ def minutes_context(
                 },
                 # The session's own mediators, not only the case's assigned one.
                 "mediators": [{"name": s.name} for s in signers if s.mediator is not None],
-                "recorder": user_name(session.recorded_by or session.created_by),
+                "recorder": display_name(session.recorded_by or session.created_by),
                 "attendees": [r for r, s in zip(rows, signers, strict=True) if s.attendee],
                 "minutes": session.minutes,
                 "mediator_signatures": [

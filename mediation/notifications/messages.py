@@ -69,7 +69,7 @@ class Outbox:
             return None
         body = "\n".join(
             [
-                _("Dear %(name)s,") % {"name": person_name(user)},
+                _("Dear %(name)s,") % {"name": display_name(user)},
                 "",
                 *lines,
                 "",
@@ -163,10 +163,6 @@ def case_url(dispute: Dispute) -> str:
         return site_url(reverse("workbench:case", args=[dispute.pk]))
     except NoReverseMatch:
         return site_url()
-
-
-def person_name(user: Any) -> str:
-    return display_name(user)
 
 
 def _when(value: datetime.datetime) -> str:
